@@ -1,0 +1,3 @@
+from llmops_ls.cli import main
+
+raise SystemExit(main())

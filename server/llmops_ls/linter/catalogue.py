@@ -1,0 +1,113 @@
+"""The rule catalogue: one TOML file per rule, shipped with the package.
+
+The registry of checks, `llmops-ls rules` and the documentation pages are all built from
+these files, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmops_ls.errors import CatalogueError
+from llmops_ls.linter.finding import Severity
+
+DOCS_BASE_URL = "https://github.com/llmops-ls/llmops-ls/blob/main/docs/rules/"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A file that triggers the rule, and the same file fixed."""
+
+    path: str
+    bad: str
+    good: str
+    bad_bytes: bytes | None = None
+
+    def bad_content(self) -> bytes:
+        """The triggering file as bytes (some examples are not valid UTF-8 text)."""
+        return self.bad_bytes if self.bad_bytes is not None else self.bad.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule of the catalogue."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    rationale: str
+    example: Example
+    fixable: bool = False
+    default_enabled: bool = True
+
+    @property
+    def help_url(self) -> str:
+        """The rule's documentation page."""
+        return f"{DOCS_BASE_URL}{self.name}.md"
+
+
+def catalogue_dir() -> Path:
+    """Where the rule files are: inside the installed package, or the source tree."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_catalogue"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "rules"
+
+
+@functools.cache
+def load() -> dict[str, Rule]:
+    """All rules by name, read once per process."""
+    folder = catalogue_dir()
+    rules: dict[str, Rule] = {}
+    codes: set[str] = set()
+    for path in sorted(folder.glob("*.toml")):
+        rule = _read(path)
+        if rule.name in rules or rule.code in codes:
+            raise CatalogueError(f"{path.name}: duplicate rule {rule.name} / {rule.code}")
+        rules[rule.name] = rule
+        codes.add(rule.code)
+    if not rules:
+        raise CatalogueError(f"no rule files found in {folder}")
+    return rules
+
+
+def by_code_or_name() -> dict[str, Rule]:
+    """Rules indexed by both code and name, for settings and suppressions."""
+    index: dict[str, Rule] = {}
+    for rule in load().values():
+        index[rule.name] = rule
+        index[rule.code.lower()] = rule
+    return index
+
+
+def resolve(reference: str) -> Rule | None:
+    """The rule a code (any case) or name refers to."""
+    return by_code_or_name().get(reference.strip().lower())
+
+
+def _read(path: Path) -> Rule:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        example = data["example"]
+        return Rule(
+            code=data["code"],
+            name=data["name"],
+            severity=Severity.parse(data["severity"]),
+            summary=data["summary"].strip(),
+            rationale=data["rationale"].strip(),
+            example=Example(
+                example["path"],
+                example["bad"],
+                example["good"],
+                bytes.fromhex(example["bad_hex"]) if "bad_hex" in example else None,
+            ),
+            fixable=bool(data.get("fixable", False)),
+            default_enabled=bool(data.get("default_enabled", True)),
+        )
+    except (KeyError, ValueError, tomllib.TOMLDecodeError, OSError) as exc:
+        raise CatalogueError(f"{path.name}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Checks: to be written."""

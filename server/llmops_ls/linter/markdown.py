@@ -1,0 +1,211 @@
+"""A light structural scan of Markdown: front matter, fenced code, HTML comments.
+
+Rules files are Markdown read by language models, not rendered pages, so this does not
+build a full syntax tree: checks need to know which characters are prose, which are code
+and which a rendered view hides, and they need it in microseconds per file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from llmops_ls.linter.source import SourceText
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatterBlock:
+    """The `---` block at the top of a file; offsets of the delimiters and the body."""
+
+    start: int
+    end: int
+    body_start: int
+    body_end: int
+    body: str
+    first_line: int
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """A fenced code block; `end` is past the closing fence, or the text end if unclosed."""
+
+    start: int
+    end: int
+    open_line: int
+    marker: str
+    info: str
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """An HTML comment outside code; `body` is the text between the delimiters."""
+
+    start: int
+    end: int
+    body_start: int
+    body: str
+    closed: bool
+
+
+@dataclass(slots=True)
+class MarkdownMap:
+    """Where the front matter, code blocks and comments of a file are."""
+
+    source: SourceText
+    front_matter: FrontMatterBlock | None = None
+    fences: list[Fence] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    _hidden_starts: list[int] = field(default_factory=list)
+    _hidden_ends: list[int] = field(default_factory=list)
+
+    def in_code_block(self, offset: int) -> bool:
+        """Whether an offset lies inside a fenced code block."""
+        return any(f.start <= offset < f.end for f in self.fences)
+
+    def is_prose(self, offset: int) -> bool:
+        """Whether an offset is outside front matter, code blocks and comments."""
+        i = bisect.bisect_right(self._hidden_starts, offset) - 1
+        return i < 0 or offset >= self._hidden_ends[i]
+
+    def prose_lines(self) -> Iterator[tuple[int, int, str]]:
+        """Lines of prose as (line number, start offset, text); code spans are kept."""
+        src = self.source
+        for line in range(src.line_count):
+            start = src.line_start(line)
+            if not self.is_prose(start):
+                continue
+            text = src.line_text(line)
+            if "<!--" in text or "-->" in text:
+                text = _blank_hidden(self, start, text)
+            yield line, start, text
+
+
+def code_spans(line: str) -> list[tuple[int, int]]:
+    """Column ranges of inline code spans (backtick runs) within one line."""
+    if "`" not in line:
+        return []
+    return [(m.start(), m.end()) for m in _CODE_SPAN.finditer(line)]
+
+
+def scan(source: SourceText, *, front_matter: bool = True) -> MarkdownMap:
+    """Find the front matter, fences and comments of a Markdown text."""
+    result = MarkdownMap(source)
+    text = source.text
+    first_body_line = 0
+    if front_matter:
+        result.front_matter = _scan_front_matter(source)
+        if result.front_matter is not None:
+            first_body_line = source.position(result.front_matter.end).line
+    _scan_blocks(result, first_body_line)
+    hidden: list[tuple[int, int]] = []
+    if result.front_matter is not None:
+        hidden.append((result.front_matter.start, result.front_matter.end))
+    hidden.extend((f.start, f.end) for f in result.fences)
+    hidden.extend((c.start, c.end) for c in result.comments)
+    hidden.sort()
+    result._hidden_starts = [s for s, _ in hidden]
+    result._hidden_ends = [e for _, e in hidden]
+    del text
+    return result
+
+
+def _scan_front_matter(source: SourceText) -> FrontMatterBlock | None:
+    if source.line_count == 0 or source.line_text(0).rstrip() != "---":
+        return None
+    body_start = source.line_start(1) if len(source.line_starts) > 1 else len(source.text)
+    for line in range(1, source.line_count):
+        if source.line_text(line).rstrip() in ("---", "..."):
+            body_end = source.line_start(line)
+            end = (
+                source.line_start(line + 1)
+                if line + 1 < len(source.line_starts)
+                else len(source.text)
+            )
+            return FrontMatterBlock(
+                0, end, body_start, body_end, source.text[body_start:body_end], 1, True
+            )
+    # Unclosed: a tool sees no front matter at all, so the whole file is body.
+    return FrontMatterBlock(
+        0, 0, body_start, len(source.text), source.text[body_start:], 1, False
+    )
+
+
+def _scan_blocks(result: MarkdownMap, first_line: int) -> None:
+    source = result.source
+    text = source.text
+    line = first_line
+    count = source.line_count
+    fast = "```" not in text and "~~~" not in text
+    while line < count:
+        start = source.line_start(line)
+        line_text = source.line_text(line)
+        if not fast:
+            m = _FENCE_OPEN.match(line_text)
+            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+                line = _scan_fence(result, line, start, m.group(1), m.group(2).strip())
+                continue
+        at = line_text.find("<!--")
+        if at != -1 and _outside_code_span(line_text, at):
+            line = _scan_comment(result, line, start + at)
+            continue
+        line += 1
+
+
+def _scan_fence(
+    result: MarkdownMap, line: int, start: int, marker: str, info: str
+) -> int:
+    source = result.source
+    char, width = marker[0], len(marker)
+    for close in range(line + 1, source.line_count):
+        stripped = source.line_text(close).strip()
+        if (
+            stripped.startswith(char * width)
+            and not stripped.strip(char)
+            and len(source.line_text(close)) - len(source.line_text(close).lstrip())
+            <= 3
+        ):
+            end = source.line_end(close)
+            result.fences.append(Fence(start, end, line, marker, info, True))
+            return close + 1
+    result.fences.append(Fence(start, len(source.text), line, marker, info, False))
+    return source.line_count
+
+
+def _scan_comment(result: MarkdownMap, line: int, start: int) -> int:
+    source = result.source
+    text = source.text
+    close = text.find("-->", start + 4)
+    if close == -1:
+        end = len(text)
+        result.comments.append(Comment(start, end, start + 4, text[start + 4 :], False))
+        return source.line_count
+    end = close + 3
+    result.comments.append(Comment(start, end, start + 4, text[start + 4 : close], True))
+    end_line = source.position(end).line
+    rest = text[end : source.line_end(end_line)]
+    if "<!--" in rest:
+        # Another comment starts on the closing line: rescan that line.
+        return _scan_comment(result, end_line, end + rest.index("<!--"))
+    return end_line + 1
+
+
+def _outside_code_span(line: str, column: int) -> bool:
+    return not any(s <= column < e for s, e in code_spans(line))
+
+
+def _blank_hidden(result: MarkdownMap, start: int, text: str) -> str:
+    """Replace the characters of comments on a prose line with spaces."""
+    chars = list(text)
+    for c in result.comments:
+        lo = max(c.start, start) - start
+        hi = min(c.end, start + len(text)) - start
+        for i in range(max(lo, 0), max(hi, 0)):
+            chars[i] = " "
+    return "".join(chars)

@@ -1,0 +1,241 @@
+"""The files of a workspace: discovery, reading with open-editor overlays, and caching.
+
+A workspace is rooted at a project folder. Rules files are found by walking it while
+honouring `.gitignore` files and the `exclude` setting; symbolic links to folders are
+not followed, so loops cannot occur. Files open in an editor are read from the overlay
+instead of the disk, so the language server and the command line share this code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import pathspec
+
+from llmops_ls.linter import document
+from llmops_ls.linter.document import RulesDocument
+from llmops_ls.linter.kinds import Tool, classify
+from llmops_ls.linter.source import decode
+
+logger = logging.getLogger(__name__)
+
+_ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
+_ROOT_MARKERS = (".git", ".llmops.toml", "pyproject.toml")
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that looks like a project root."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in _ROOT_MARKERS):
+            return candidate
+    return folder
+
+
+class Workspace:
+    """Files under one root, read once and cached until invalidated."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        exclude: Iterable[str] = (),
+        overlay: Mapping[Path, str] | None = None,
+        max_file_bytes: int = 5 * 1024 * 1024,
+    ) -> None:
+        self.root = root.resolve()
+        self.max_file_bytes = max_file_bytes
+        self._exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+        self._overlay: dict[Path, str] = dict(overlay or {})
+        self._documents: dict[Path, RulesDocument] = {}
+        self._all_files: list[str] | None = None
+        self._ignore_specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    # -- overlays and invalidation -------------------------------------------------
+
+    def set_overlay(self, path: Path, text: str | None) -> None:
+        """Use `text` for `path` instead of the disk (None removes the overlay)."""
+        path = path.resolve()
+        if text is None:
+            self._overlay.pop(path, None)
+        else:
+            self._overlay[path] = text
+        self.invalidate(path)
+
+    def invalidate(self, path: Path | None = None) -> None:
+        """Forget cached content of one file, or of everything."""
+        if path is None:
+            self._documents.clear()
+            self._all_files = None
+            self._ignore_specs.clear()
+            return
+        self._documents.pop(path.resolve(), None)
+        if path.name == ".gitignore":
+            self._ignore_specs.clear()
+            self._all_files = None
+
+    def forget_file_list(self) -> None:
+        """Re-walk the tree on next use (a file was created or deleted)."""
+        self._all_files = None
+
+    # -- paths ---------------------------------------------------------------------
+
+    def relative(self, path: Path) -> str:
+        """POSIX path from the root, or the absolute path when outside it."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.resolve().as_posix()
+
+    def contains(self, path: Path) -> bool:
+        """Whether a path lies inside the workspace root."""
+        try:
+            path.resolve().relative_to(self.root)
+        except ValueError:
+            return False
+        return True
+
+    def exists(self, path: Path) -> bool:
+        """Whether a file exists on disk or in the overlay."""
+        return path.resolve() in self._overlay or path.is_file()
+
+    def is_excluded(self, relative: str, is_dir: bool = False) -> bool:
+        """Whether the `exclude` setting or a `.gitignore` file leaves a path out."""
+        check = relative + "/" if is_dir else relative
+        if self._exclude.match_file(check):
+            return True
+        return self._gitignored(relative, is_dir)
+
+    # -- discovery -----------------------------------------------------------------
+
+    def discover(self, paths: Iterable[Path] | None = None) -> list[Path]:
+        """Rules files under the given paths (default: the root), sorted.
+
+        A file named explicitly is included even if no tool claims it, so that
+        `llmops-ls lint notes.md` and pre-commit's file lists work.
+        """
+        found: set[Path] = set()
+        for given in paths or [self.root]:
+            given = given.absolute()
+            if given.is_dir():
+                found.update(self._walk_rules(given))
+            elif given.exists() or given.resolve() in self._overlay:
+                found.add(given.resolve())
+        return sorted(found)
+
+    def _walk_rules(self, top: Path) -> Iterator[Path]:
+        for relative in self._walk(top):
+            if classify(relative) is not None:
+                yield self.root / relative
+
+    def all_files(self) -> list[str]:
+        """Every non-ignored file under the root, as POSIX relative paths (cached)."""
+        if self._all_files is None:
+            self._all_files = sorted(self._walk(self.root))
+        return self._all_files
+
+    def _walk(self, top: Path) -> Iterator[str]:
+        stack = [top.resolve()]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError as exc:
+                logger.warning("cannot list %s: %s", folder, exc.strerror)
+                continue
+            for entry in entries:
+                path = Path(entry.path)
+                relative = self.relative(path)
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    continue
+                if is_dir:
+                    if entry.name in _ALWAYS_SKIPPED or self.is_excluded(relative, True):
+                        continue
+                    stack.append(path)
+                    continue
+                if self.is_excluded(relative):
+                    continue
+                yield relative
+
+    def _gitignored(self, relative: str, is_dir: bool) -> bool:
+        parts = relative.split("/")
+        folder = self.root
+        for depth in range(len(parts)):
+            spec = self._ignore_spec(folder)
+            if spec is not None:
+                sub = "/".join(parts[depth:])
+                if spec.match_file(sub + "/" if is_dir and depth < len(parts) else sub):
+                    return True
+            folder = folder / parts[depth]
+        return False
+
+    def _ignore_spec(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
+        if folder not in self._ignore_specs:
+            spec = None
+            try:
+                lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
+                spec = pathspec.GitIgnoreSpec.from_lines(lines.splitlines())
+            except OSError:
+                pass
+            self._ignore_specs[folder] = spec
+        return self._ignore_specs[folder]
+
+    # -- reading -------------------------------------------------------------------
+
+    def document(self, path: Path, tool: Tool | None = None) -> RulesDocument:
+        """The document for a path, read from the overlay or disk, cached.
+
+        Unreadable, binary or oversized files give a document with `read_error` set and
+        empty text, never an exception.
+        """
+        path = path.resolve()
+        cached = self._documents.get(path)
+        if cached is not None:
+            return cached
+        relative = self.relative(path)
+        tool = tool or classify(relative) or Tool.GENERIC
+        doc = self._read(path, relative, tool)
+        self._documents[path] = doc
+        return doc
+
+    def _read(self, path: Path, relative: str, tool: Tool) -> RulesDocument:
+        if path in self._overlay:
+            return document.build(path, relative, tool, self._overlay[path])
+        try:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                return _unreadable(path, relative, tool, "not a regular file")
+            if info.st_size > self.max_file_bytes:
+                return _unreadable(
+                    path, relative, tool,
+                    f"{info.st_size:,} bytes, over the {self.max_file_bytes:,}-byte limit"
+                    " for rules files (no assistant loads a file this large whole)",
+                    size_bytes=info.st_size,
+                )
+            data = path.read_bytes()
+        except OSError as exc:
+            return _unreadable(path, relative, tool, exc.strerror or str(exc))
+        if b"\x00" in data[:8192]:
+            return _unreadable(path, relative, tool, "binary content (NUL bytes)",
+                               size_bytes=len(data))
+        text, invalid = decode(data)
+        return document.build(path, relative, tool, text, invalid_utf8=invalid,
+                              size_bytes=len(data))
+
+    def read_text(self, path: Path) -> str | None:
+        """Text of any file (overlay first), or None when it cannot be read."""
+        doc = self.document(path)
+        return None if doc.read_error else doc.text
+
+
+def _unreadable(
+    path: Path, relative: str, tool: Tool, reason: str, size_bytes: int = 0
+) -> RulesDocument:
+    return document.build(path, relative, tool, "", read_error=reason, size_bytes=size_bytes)
