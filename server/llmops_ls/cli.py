@@ -1,0 +1,166 @@
+"""The `llmops-ls` command line: argument parsing, logging to stderr, subcommands.
+
+Exit status: 0 when nothing at or above `--fail-on` was found, 1 when something was,
+2 for a usage error, an invalid configuration, or an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from llmops_ls import __version__
+from llmops_ls.errors import ConfigError, LlmopsError, UsageError
+
+logger = logging.getLogger("llmops_ls")
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="llmops-ls",
+        description="Lint AI-assistant rules files; serve them to editors over LSP.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"llmops-ls {__version__}"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log debug details"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    lint = commands.add_parser("lint", help="lint the rules files under the paths")
+    lint.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: .)"
+    )
+    lint.add_argument("--format", choices=FORMATS, default="text")
+    lint.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info", "hint"),
+        default="error",
+        help="lowest severity that makes the exit status 1 (default: error)",
+    )
+    lint.add_argument("--fix", action="store_true", help="apply safe fixes")
+    lint.add_argument("--diff", action="store_true", help="show safe fixes as a diff")
+    lint.add_argument(
+        "--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe"
+    )
+    lint.add_argument("--select", help="comma-separated rules to run (names or codes)")
+    lint.add_argument("--ignore", help="comma-separated rules to skip (names or codes)")
+    lint.add_argument(
+        "--config", type=Path, help="project file to use instead of lookup"
+    )
+    lint.add_argument("--no-color", action="store_true", help="plain text output")
+
+    rules = commands.add_parser("rules", help="show the rule catalogue or one rule")
+    rules.add_argument("code", nargs="?", help="a rule code or name")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    serve = commands.add_parser("serve", help="run the language server on stdio")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP (debugging)")
+    serve.add_argument("--stdio", action="store_true", help="stdio (the default)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="llmops-ls: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if args.command == "lint":
+            return run_lint(args)
+        if args.command == "rules":
+            return run_rules(args)
+        if args.command == "serve":
+            return run_serve(args)
+    except ConfigError as exc:
+        sys.stderr.write(f"llmops-ls: invalid configuration: {exc}\n")
+        return EXIT_ERROR
+    except LlmopsError as exc:
+        sys.stderr.write(f"llmops-ls: {exc}\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR
+    parser.error(f"unknown command {args.command}")
+    return EXIT_ERROR  # pragma: no cover - parser.error exits
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    """`llmops-ls lint`."""
+    from llmops_ls.lint_command import LintOptions, lint
+
+    paths = args.paths or [Path(".")]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    options = LintOptions(
+        paths=paths,
+        output_format=args.format,
+        fail_on=args.fail_on,
+        fix=args.fix,
+        diff=args.diff,
+        unsafe_fixes=args.unsafe_fixes,
+        select=_split(args.select),
+        ignore=_split(args.ignore),
+        config=args.config,
+        colour=not args.no_color
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ,
+    )
+    return lint(options, sys.stdout)
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    """`llmops-ls rules [CODE]`."""
+    from llmops_ls.linter import catalogue
+    from llmops_ls.rules_doc import rule_dict, rule_text
+
+    rules = sorted(catalogue.load().values(), key=lambda r: r.code)
+    if args.code:
+        rule = catalogue.resolve(args.code)
+        if rule is None:
+            raise UsageError(
+                f"unknown rule {args.code!r}; `llmops-ls rules` lists them"
+            )
+        rules = [rule]
+    if args.format == "json":
+        payload = [rule_dict(r) for r in rules]
+        sys.stdout.write(json.dumps(payload if not args.code else payload[0], indent=2))
+        sys.stdout.write("\n")
+        return EXIT_CLEAN
+    if args.code:
+        sys.stdout.write(rule_text(rules[0]))
+        return EXIT_CLEAN
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        sys.stdout.write(
+            f"{r.code}  {r.name:<{width}}  {r.severity.label:<7}  {r.summary}\n"
+        )
+    return EXIT_CLEAN
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """`llmops-ls serve`: the language server; nothing else may write to stdout."""
+    from llmops_ls.lsp.server import serve
+
+    serve(args.tcp)
+    return EXIT_CLEAN
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]

@@ -1,0 +1,1 @@
+"""Configuration layers: organisation policy, project file, editor settings."""

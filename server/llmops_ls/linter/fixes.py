@@ -1,0 +1,51 @@
+"""Applying fixes to text, and showing them as a diff."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from llmops_ls.linter.finding import Edit, Finding
+
+
+def apply_fixes(
+    text: str, findings: Iterable[Finding], *, unsafe: bool = False
+) -> tuple[str, list[Finding]]:
+    """Apply the fixes that do not overlap an earlier one; returns the text and what was fixed.
+
+    Fixes are taken in file order; one whose edits touch a range already edited is left
+    for the next pass, because its offsets may no longer hold.
+    """
+    chosen: list[Finding] = []
+    edits: list[Edit] = []
+    taken: list[tuple[int, int]] = []
+    for finding in sorted(findings, key=lambda f: f.start_offset):
+        fix = finding.fix
+        if fix is None or (not fix.safe and not unsafe):
+            continue
+        spans = [(e.start, e.end) for e in fix.edits]
+        if any(_overlaps(span, other) for span in spans for other in taken):
+            continue
+        chosen.append(finding)
+        edits.extend(fix.edits)
+        taken.extend(spans)
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        text = text[: edit.start] + edit.new_text + text[edit.end :]
+    return text, chosen
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    if a == b:
+        return True
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A unified diff of one file's change."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

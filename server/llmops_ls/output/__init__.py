@@ -1,0 +1,1 @@
+"""Renderers of lint results for people, programs and CI systems."""

@@ -1,0 +1,26 @@
+"""What every renderer needs: the findings, where they are, and the catalogue."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmops_ls.linter.finding import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A finished lint run as renderers see it."""
+
+    root: Path
+    findings: list[Finding]
+    files_checked: int
+
+    def display_path(self, relative: str) -> str:
+        """A finding's path relative to the current folder when under it, else absolute."""
+        path = Path(relative) if os.path.isabs(relative) else self.root / relative
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return path.as_posix()
