@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs on a fresh Debian machine, then run it:
+# static checks (ruff, mypy) and the whole pytest suite, end-to-end tests included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v nvim >/dev/null 2>&1; then
+    # Neovim is the real editor client of the end-to-end tests.
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq neovim >/dev/null
+    else
+        sudo apt-get update -qq && sudo apt-get install -y -qq neovim >/dev/null
+    fi
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+
+.venv/bin/ruff check server tests benchmarks
+.venv/bin/ruff format --check server tests benchmarks
+.venv/bin/mypy
+.venv/bin/python -m pytest -q "$@"
