@@ -1,7 +1,7 @@
 """The exceptions llmops-ls raises, under one base class.
 
 LlmopsError
- +-- ConfigError        a configuration or policy file is invalid; names the file and key
+ +-- ConfigError        a configuration or policy file is invalid; names file and key
  +-- CatalogueError     the rule catalogue shipped with the package is inconsistent
  +-- UsageError         the command line asked for something impossible
 

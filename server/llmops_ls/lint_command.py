@@ -84,7 +84,7 @@ def _settings(root: Path, options: LintOptions) -> LintSettings:
 
 
 def _names(references: list[str], option: str) -> list[str]:
-    names = []
+    names: list[str] = []
     for reference in references:
         if reference.upper() == "ALL":
             names.extend(catalogue.load())

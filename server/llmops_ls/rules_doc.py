@@ -1,4 +1,4 @@
-"""Rule documentation rendered from the catalogue: terminal text, JSON, Markdown pages."""
+"""Rule documentation from the catalogue: terminal text, JSON, Markdown pages."""
 
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ def rule_markdown(rule: Rule) -> str:
     fixable = "yes" if rule.fixable else "no"
     state = "on" if rule.default_enabled else "off"
     return (
-        f"<!-- Generated from rules/{rule.name}.toml by `python -m llmops_ls.rules_doc`;"
-        " edit that file instead. -->\n"
+        f"<!-- Generated from rules/{rule.name}.toml by "
+        "`python -m llmops_ls.rules_doc`; edit that file instead. -->\n"
         f"# {rule.name} ({rule.code})\n\n"
         f"Default severity: **{rule.severity.label}** · fixable: {fixable} · "
         f"on by default: {state}\n\n"

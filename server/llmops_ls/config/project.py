@@ -37,7 +37,7 @@ def find_config_file(root: Path) -> Path | None:
 
 
 def load_settings(root: Path) -> LintSettings:
-    """Lint settings from the project file at `root`, or the defaults when there is none."""
+    """Lint settings from the project file at `root`, or defaults when there is none."""
     path = find_config_file(root)
     if path is None:
         return LintSettings()
@@ -93,7 +93,7 @@ def _to_settings(path: Path, project: Any) -> LintSettings:
 
 
 def _rule_names(path: Path, key: str, references: list[str]) -> list[str]:
-    names = []
+    names: list[str] = []
     for index, reference in enumerate(references):
         if reference.upper() == "ALL":
             names.extend(catalogue.load())

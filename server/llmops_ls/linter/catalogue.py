@@ -68,7 +68,8 @@ def load() -> dict[str, Rule]:
     for path in sorted(folder.glob("*.toml")):
         rule = _read(path)
         if rule.name in rules or rule.code in codes:
-            raise CatalogueError(f"{path.name}: duplicate rule {rule.name} / {rule.code}")
+            message = f"{path.name}: duplicate rule {rule.name} / {rule.code}"
+            raise CatalogueError(message)
         rules[rule.name] = rule
         codes.add(rule.code)
     if not rules:

@@ -1,4 +1,4 @@
-"""What a check receives besides the document: the workspace, settings, and `finding`."""
+"""What a check receives besides the document: workspace, settings, `finding`."""
 
 from __future__ import annotations
 
@@ -58,7 +58,9 @@ class CheckContext:
             related=tuple(related),
         )
 
-    def related(self, doc: RulesDocument, start: int, end: int, message: str) -> Related:
+    def related(
+        self, doc: RulesDocument, start: int, end: int, message: str
+    ) -> Related:
         """A pointer to another place, for a finding's related information."""
         return Related(
             doc.relative, doc.source.position(start), doc.source.position(end), message

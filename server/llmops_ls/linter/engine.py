@@ -71,7 +71,8 @@ def lint_document(
         if doc.read_error is not None and "file-unreadable" not in check.rules:
             continue
         try:
-            raw.extend(f for f in check.function(doc, context) if context.enabled(f.rule))
+            found = check.function(doc, context)
+            raw.extend(f for f in found if context.enabled(f.rule))
         except Exception as exc:  # one broken check must not silence the others
             logger.exception("check %s failed on %s", check.name, doc.relative)
             failures.append(CheckFailure(doc.relative, check.name, repr(exc)))
@@ -105,13 +106,19 @@ def _unused(
         if item.unknown:
             names = ", ".join(item.unknown)
             yield context.finding(
-                "unused-suppression", doc, item.start, item.end,
+                "unused-suppression",
+                doc,
+                item.start,
+                item.end,
                 f"suppression names unknown rules: {names}",
             )
         if item.rules is None:
             if not item.used:
                 yield context.finding(
-                    "unused-suppression", doc, item.start, item.end,
+                    "unused-suppression",
+                    doc,
+                    item.start,
+                    item.end,
                     f"`llmops-ls-{item.kind}` suppresses nothing here",
                 )
             continue
@@ -120,6 +127,9 @@ def _unused(
         )
         if unused:
             yield context.finding(
-                "unused-suppression", doc, item.start, item.end,
+                "unused-suppression",
+                doc,
+                item.start,
+                item.end,
                 f"suppression of {', '.join(unused)} is unused: no such finding here",
             )

@@ -9,7 +9,7 @@ from llmops_ls.linter.source import Position
 
 
 class Severity(enum.IntEnum):
-    """How serious a finding is; higher is worse so that thresholds compare naturally."""
+    """How serious a finding is; higher is worse, so thresholds compare naturally."""
 
     HINT = 1
     INFO = 2
@@ -23,7 +23,8 @@ class Severity(enum.IntEnum):
             return cls[name.strip().upper()]
         except KeyError:
             allowed = ", ".join(s.label for s in cls)
-            raise ValueError(f"unknown severity {name!r} (expected one of {allowed})") from None
+            message = f"unknown severity {name!r} (expected one of {allowed})"
+            raise ValueError(message) from None
 
     @property
     def label(self) -> str:
@@ -42,7 +43,7 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class Fix:
-    """A change that resolves a finding; only safe fixes are applied by ``--fix``."""
+    """A change that resolves a finding; ``--fix`` applies only the safe ones."""
 
     description: str
     edits: tuple[Edit, ...]
@@ -51,7 +52,7 @@ class Fix:
 
 @dataclass(frozen=True, slots=True)
 class Related:
-    """Another place involved in a finding, such as the other side of a contradiction."""
+    """Another place involved in a finding, like the other side of a contradiction."""
 
     path: str
     start: Position

@@ -11,7 +11,7 @@ from llmops_ls.linter.finding import Edit, Finding
 def apply_fixes(
     text: str, findings: Iterable[Finding], *, unsafe: bool = False
 ) -> tuple[str, list[Finding]]:
-    """Apply the fixes that do not overlap an earlier one; returns the text and what was fixed.
+    """Apply fixes that overlap no earlier one; returns the text and the findings fixed.
 
     Fixes are taken in file order; one whose edits touch a range already edited is left
     for the next pass, because its offsets may no longer hold.

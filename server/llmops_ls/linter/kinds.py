@@ -14,7 +14,8 @@ class Tool(enum.StrEnum):
     AGENTS = "agents"  # AGENTS.md (Codex and others)
     GEMINI = "gemini"
     COPILOT = "copilot"  # .github/copilot-instructions.md
-    COPILOT_INSTRUCTIONS = "copilot-instructions"  # .github/instructions/**/*.instructions.md
+    # .github/instructions/**/*.instructions.md
+    COPILOT_INSTRUCTIONS = "copilot-instructions"
     COPILOT_PROMPT = "copilot-prompt"  # .github/prompts/*.prompt.md
     CURSOR_LEGACY = "cursor-legacy"  # .cursorrules
     CURSOR = "cursor"  # .cursor/rules/**/*.mdc (and any .mdc file)
@@ -34,8 +35,8 @@ class Tool(enum.StrEnum):
 
     @property
     def supports_imports(self) -> bool:
-        """Whether the tool expands `@path` imports (Claude Code's memory files)."""
-        return self in (Tool.CLAUDE, Tool.CLAUDE_RULES)
+        """Whether the tool expands `@path` imports (Claude Code's and Gemini CLI's)."""
+        return self in (Tool.CLAUDE, Tool.CLAUDE_RULES, Tool.GEMINI)
 
 
 _FRONT_MATTER_TOOLS = frozenset(
@@ -63,7 +64,7 @@ def classify(relative_path: str) -> Tool | None:
         return Tool.CURSOR
     if name in ("CLAUDE.md", "CLAUDE.local.md"):
         return Tool.CLAUDE
-    if name == "AGENTS.md" or name == "AGENTS.override.md":
+    if name in ("AGENTS.md", "AGENTS.override.md"):
         return Tool.AGENTS
     if name == "GEMINI.md":
         return Tool.GEMINI

@@ -9,7 +9,7 @@ from llmops_ls.linter.finding import Severity
 
 @dataclass(frozen=True, slots=True)
 class TokenBudgets:
-    """Token budgets: one file alone, and a file with everything loaded along with it."""
+    """Token budgets: one file alone, and a file with all that loads along with it."""
 
     file_tokens: int = 8000
     chain_tokens: int = 20000

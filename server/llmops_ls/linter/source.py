@@ -70,7 +70,7 @@ class SourceText:
 
 
 def decode(data: bytes) -> tuple[str, bool]:
-    """Decode bytes as UTF-8 (a BOM is dropped); the flag says whether any were invalid."""
+    """Decode UTF-8 (dropping a BOM); the flag says whether any bytes were invalid."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

@@ -63,11 +63,17 @@ def parse(doc: RulesDocument) -> list[Suppression]:
         end_line = doc.source.position(comment.end).line
         if kind == "disable-next-line":
             target = _next_content_line(doc, end_line + 1)
-            item = Suppression(kind, rules, target, target, comment.start, comment.end, unknown)
+            item = Suppression(
+                kind, rules, target, target, comment.start, comment.end, unknown
+            )
         elif kind == "disable-file":
-            item = Suppression(kind, rules, 0, last_line, comment.start, comment.end, unknown)
+            item = Suppression(
+                kind, rules, 0, last_line, comment.start, comment.end, unknown
+            )
         elif kind == "disable":
-            item = Suppression(kind, rules, line, last_line, comment.start, comment.end, unknown)
+            item = Suppression(
+                kind, rules, line, last_line, comment.start, comment.end, unknown
+            )
             open_ranges.append(item)
         else:
             _close(open_ranges, rules, line)
@@ -91,7 +97,9 @@ def _resolve(names: str) -> tuple[frozenset[str] | None, list[str]]:
     return frozenset(known), unknown
 
 
-def _close(open_ranges: list[Suppression], rules: frozenset[str] | None, line: int) -> None:
+def _close(
+    open_ranges: list[Suppression], rules: frozenset[str] | None, line: int
+) -> None:
     for item in reversed(open_ranges):
         if rules is None or item.rules is None or item.rules & rules:
             item.last_line = line

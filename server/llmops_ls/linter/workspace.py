@@ -55,6 +55,9 @@ class Workspace:
         self._documents: dict[Path, RulesDocument] = {}
         self._all_files: list[str] | None = None
         self._ignore_specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        # Bumped whenever cached content or the file list may be stale, so that
+        # memos kept outside (load chains) know to recompute.
+        self.generation = 0
 
     # -- overlays and invalidation -------------------------------------------------
 
@@ -69,6 +72,7 @@ class Workspace:
 
     def invalidate(self, path: Path | None = None) -> None:
         """Forget cached content of one file, or of everything."""
+        self.generation += 1
         if path is None:
             self._documents.clear()
             self._all_files = None
@@ -81,6 +85,7 @@ class Workspace:
 
     def forget_file_list(self) -> None:
         """Re-walk the tree on next use (a file was created or deleted)."""
+        self.generation += 1
         self._all_files = None
 
     # -- paths ---------------------------------------------------------------------
@@ -156,7 +161,9 @@ class Workspace:
                 except OSError:
                     continue
                 if is_dir:
-                    if entry.name in _ALWAYS_SKIPPED or self.is_excluded(relative, True):
+                    if entry.name in _ALWAYS_SKIPPED or self.is_excluded(
+                        relative, True
+                    ):
                         continue
                     stack.append(path)
                     continue
@@ -180,7 +187,9 @@ class Workspace:
         if folder not in self._ignore_specs:
             spec = None
             try:
-                lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
+                lines = (folder / ".gitignore").read_text(
+                    encoding="utf-8", errors="replace"
+                )
                 spec = pathspec.GitIgnoreSpec.from_lines(lines.splitlines())
             except OSError:
                 pass
@@ -214,8 +223,11 @@ class Workspace:
                 return _unreadable(path, relative, tool, "not a regular file")
             if info.st_size > self.max_file_bytes:
                 return _unreadable(
-                    path, relative, tool,
-                    f"{info.st_size:,} bytes, over the {self.max_file_bytes:,}-byte limit"
+                    path,
+                    relative,
+                    tool,
+                    f"{info.st_size:,} bytes, over the "
+                    f"{self.max_file_bytes:,}-byte limit"
                     " for rules files (no assistant loads a file this large whole)",
                     size_bytes=info.st_size,
                 )
@@ -223,11 +235,13 @@ class Workspace:
         except OSError as exc:
             return _unreadable(path, relative, tool, exc.strerror or str(exc))
         if b"\x00" in data[:8192]:
-            return _unreadable(path, relative, tool, "binary content (NUL bytes)",
-                               size_bytes=len(data))
+            return _unreadable(
+                path, relative, tool, "binary content (NUL bytes)", size_bytes=len(data)
+            )
         text, invalid = decode(data)
-        return document.build(path, relative, tool, text, invalid_utf8=invalid,
-                              size_bytes=len(data))
+        return document.build(
+            path, relative, tool, text, invalid_utf8=invalid, size_bytes=len(data)
+        )
 
     def read_text(self, path: Path) -> str | None:
         """Text of any file (overlay first), or None when it cannot be read."""
@@ -238,4 +252,6 @@ class Workspace:
 def _unreadable(
     path: Path, relative: str, tool: Tool, reason: str, size_bytes: int = 0
 ) -> RulesDocument:
-    return document.build(path, relative, tool, "", read_error=reason, size_bytes=size_bytes)
+    return document.build(
+        path, relative, tool, "", read_error=reason, size_bytes=size_bytes
+    )

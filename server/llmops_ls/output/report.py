@@ -18,7 +18,7 @@ class Report:
     files_checked: int
 
     def display_path(self, relative: str) -> str:
-        """A finding's path relative to the current folder when under it, else absolute."""
+        """A path relative to the current folder when under it, else absolute."""
         path = Path(relative) if os.path.isabs(relative) else self.root / relative
         try:
             return path.relative_to(Path.cwd()).as_posix()

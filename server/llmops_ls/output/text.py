@@ -40,17 +40,21 @@ def render(report: Report, *, colour: bool = False) -> str:
 
 def summary(report: Report) -> str:
     """One line: how many findings of each severity in how many files."""
-    files = f"{report.files_checked} file{'s' if report.files_checked != 1 else ''}"
+    files = _count(report.files_checked, "file")
     if not report.findings:
         return f"No problems found in {files}."
     counts = Counter(f.severity for f in report.findings)
     parts = [
-        f"{counts[s]} {s.label}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}"
+        _count(counts[s], s.label, plural=s is not Severity.INFO)
         for s in sorted(counts, reverse=True)
     ]
     fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.safe)
     total = len(report.findings)
-    text = f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files}."
+    text = f"Found {_count(total, 'problem')} ({', '.join(parts)}) in {files}."
     if fixable:
         text += f" {fixable} fixable with --fix."
     return text
+
+
+def _count(number: int, noun: str, *, plural: bool = True) -> str:
+    return f"{number} {noun}{'s' if plural and number != 1 else ''}"

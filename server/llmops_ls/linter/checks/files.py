@@ -15,12 +15,19 @@ def check_readable(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
     """Report files no assistant can read, and text that is not valid UTF-8."""
     if doc.read_error is not None:
         yield ctx.finding(
-            "file-unreadable", doc, 0, 0, f"cannot read this rules file: {doc.read_error}"
+            "file-unreadable",
+            doc,
+            0,
+            0,
+            f"cannot read this rules file: {doc.read_error}",
         )
         return
     if doc.invalid_utf8:
         bad = doc.text.find("\ufffd")
         yield ctx.finding(
-            "invalid-encoding", doc, max(bad, 0), max(bad, 0) + 1,
+            "invalid-encoding",
+            doc,
+            max(bad, 0),
+            max(bad, 0) + 1,
             "file is not valid UTF-8; assistants will see replacement characters here",
         )
