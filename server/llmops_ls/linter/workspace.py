@@ -58,9 +58,6 @@ class Workspace:
         # Bumped whenever cached content or the file list may be stale, so that
         # memos kept outside (load chains) know to recompute.
         self.generation = 0
-        # Bumped whenever cached content or the file list may be stale, so that
-        # memos kept outside (load chains) know to recompute.
-        self.generation = 0
 
     # -- overlays and invalidation -------------------------------------------------
 
@@ -76,7 +73,6 @@ class Workspace:
     def invalidate(self, path: Path | None = None) -> None:
         """Forget cached content of one file, or of everything."""
         self.generation += 1
-        self.generation += 1
         if path is None:
             self._documents.clear()
             self._all_files = None
@@ -89,7 +85,6 @@ class Workspace:
 
     def forget_file_list(self) -> None:
         """Re-walk the tree on next use (a file was created or deleted)."""
-        self.generation += 1
         self.generation += 1
         self._all_files = None
 
