@@ -1,0 +1,191 @@
+"""Speed, memory and findings of `llmops-ls lint` beside agnix and skillsaw, in one run.
+
+The corpus of real Cursor rules is copied into `.cursor/rules/` of a fresh workspace
+(where all three tools look for Cursor rules), then each tool lints it `--runs` times.
+Wall time is the median over the runs; peak memory is the largest resident set size of
+the tool's process (from `wait4`). Findings are counted per rule and severity from each
+tool's JSON output.
+
+    python benchmarks/lint_peers.py [--corpus DIR] [--runs N] [--json OUT]
+
+The peers come from PyPI: `pip install -e '.[bench]'`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus" / "cursor-rules"
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Measurement:
+    """What one tool did on the corpus."""
+
+    tool: str
+    seconds: list[float] = field(default_factory=list)
+    peak_rss_kib: int = 0
+    by_rule: Counter[tuple[str, str]] = field(default_factory=Counter)
+    files_with_errors: int = 0
+
+
+def run_once(command: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Run a command; its wall seconds, peak RSS in KiB, and stdout."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL
+        )
+        _, _, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = 0
+        out.seek(0)
+        return elapsed, usage.ru_maxrss, out.read().decode("utf-8", "replace")
+
+
+def parse_llmops(output: str) -> tuple[Counter[tuple[str, str]], set[str]]:
+    """Findings per (rule, severity) and files with an error, from llmops-ls JSON."""
+    data = json.loads(output)
+    counts: Counter[tuple[str, str]] = Counter()
+    errors: set[str] = set()
+    for f in data["findings"]:
+        counts[(f"{f['code']} {f['name']}", f["severity"])] += 1
+        if f["severity"] == "error":
+            errors.add(f["path"])
+    return counts, errors
+
+
+def parse_agnix(output: str) -> tuple[Counter[tuple[str, str]], set[str]]:
+    """Findings per (rule, severity) and the files with an error, from agnix JSON."""
+    data = json.loads(output)
+    counts: Counter[tuple[str, str]] = Counter()
+    errors: set[str] = set()
+    for d in data["diagnostics"]:
+        counts[(d["rule"], d["level"])] += 1
+        if d["level"] == "error":
+            errors.add(d["file"])
+    return counts, errors
+
+
+def parse_skillsaw(output: str) -> tuple[Counter[tuple[str, str]], set[str]]:
+    """Findings per (rule, severity) and the files with an error, from skillsaw JSON."""
+    data = json.loads(output)
+    counts: Counter[tuple[str, str]] = Counter()
+    errors: set[str] = set()
+    for v in data["violations"]:
+        counts[(v["rule_id"], v["severity"])] += 1
+        if v["severity"] == "error":
+            errors.add(v["file_path"])
+    return counts, errors
+
+
+TOOLS: dict[str, tuple[list[str], Any]] = {
+    "llmops-ls": (
+        [str(BIN / "llmops-ls"), "lint", ".", "--format", "json"],
+        parse_llmops,
+    ),
+    "agnix": ([str(BIN / "agnix"), ".", "--format", "json"], parse_agnix),
+    "skillsaw": (
+        [str(BIN / "skillsaw"), "lint", ".", "--format", "json"],
+        parse_skillsaw,
+    ),
+}
+
+
+def measure(workspace: Path, runs: int) -> list[Measurement]:
+    """Run every tool `runs` times, interleaved so that machine noise hits all alike."""
+    results = {name: Measurement(name) for name in TOOLS}
+    for _ in range(runs):
+        for name, (command, parse) in TOOLS.items():
+            if not Path(command[0]).exists():
+                continue
+            seconds, rss, output = run_once(command, workspace)
+            m = results[name]
+            m.seconds.append(seconds)
+            m.peak_rss_kib = max(m.peak_rss_kib, rss)
+            counts, errors = parse(output)
+            m.by_rule, m.files_with_errors = counts, len(errors)
+    return [m for m in results.values() if m.seconds]
+
+
+def report(results: list[Measurement], files: int) -> str:
+    """A Markdown report: speed and memory, then findings per rule per tool."""
+    ours = next(m for m in results if m.tool == "llmops-ls")
+    ours_median = statistics.median(ours.seconds)
+    lines = [
+        f"Corpus: {files} files. Runs per tool: {len(ours.seconds)}.",
+        "",
+        "| tool | median wall s | min wall s | ratio to llmops-ls | peak RSS MiB |"
+        " findings | files with an error |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in results:
+        median = statistics.median(m.seconds)
+        lines.append(
+            f"| {m.tool} | {median:.3f} | {min(m.seconds):.3f} | "
+            f"{median / ours_median:.2f} | {m.peak_rss_kib / 1024:.1f} | "
+            f"{sum(m.by_rule.values())} | {m.files_with_errors} |"
+        )
+    for m in results:
+        lines += [
+            "",
+            f"Findings of {m.tool}:",
+            "",
+            "| rule | severity | count |",
+            "|---|---|---|",
+        ]
+        for (rule, severity), count in sorted(m.by_rule.items(), key=lambda kv: -kv[1]):
+            lines.append(f"| {rule} | {severity} | {count} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also write raw results here")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workspace = Path(tmp)
+        rules = workspace / ".cursor" / "rules"
+        rules.mkdir(parents=True)
+        files = 0
+        for source in sorted(args.corpus.glob("*.mdc")):
+            shutil.copy(source, rules / source.name)
+            files += 1
+        (workspace / ".git").mkdir()
+        results = measure(workspace, args.runs)
+
+    sys.stdout.write(report(results, files))
+    if args.json:
+        raw = [
+            {
+                "tool": m.tool,
+                "seconds": m.seconds,
+                "peak_rss_kib": m.peak_rss_kib,
+                "by_rule": {f"{r} [{s}]": c for (r, s), c in m.by_rule.items()},
+            }
+            for m in results
+        ]
+        args.json.write_text(json.dumps(raw, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
