@@ -32,6 +32,7 @@ def test_every_rule_has_a_check_and_every_check_a_rule() -> None:
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_bad_example_triggers_the_rule(rule: catalogue.Rule, tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
+    write_tree(tmp_path, dict(rule.example.files))
     write_tree(tmp_path, {rule.example.path: rule.example.bad_content()})
     result = run_lint(tmp_path)
     assert rule.name in {f.rule for f in result.findings}
@@ -40,6 +41,7 @@ def test_bad_example_triggers_the_rule(rule: catalogue.Rule, tmp_path: Path) -> 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_good_example_does_not_trigger_it(rule: catalogue.Rule, tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
+    write_tree(tmp_path, dict(rule.example.files))
     write_tree(tmp_path, {rule.example.path: rule.example.good})
     result = run_lint(tmp_path)
     assert rule.name not in {f.rule for f in result.findings}

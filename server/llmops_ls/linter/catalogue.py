@@ -25,6 +25,8 @@ class Example:
     bad: str
     good: str
     bad_bytes: bytes | None = None
+    # Other files the example needs, written beside it for both versions.
+    files: tuple[tuple[str, str], ...] = ()
 
     def bad_content(self) -> bytes:
         """The triggering file as bytes (some examples are not valid UTF-8 text)."""
@@ -106,6 +108,7 @@ def _read(path: Path) -> Rule:
                 example["bad"],
                 example["good"],
                 bytes.fromhex(example["bad_hex"]) if "bad_hex" in example else None,
+                tuple(example.get("files", {}).items()),
             ),
             fixable=bool(data.get("fixable", False)),
             default_enabled=bool(data.get("default_enabled", True)),
