@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import run_lint, write_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import run_lint, write_tree
 from llmops_ls.linter.context import CheckContext
 from llmops_ls.linter.engine import lint_document
 from llmops_ls.linter.settings import LintSettings
