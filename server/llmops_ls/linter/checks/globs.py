@@ -1,1 +1,131 @@
-"""Checks: to be written."""
+"""Checks on the glob patterns that scope a rule: invalid, or matching no file."""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Iterator
+
+from llmops_ls.linter import globs
+from llmops_ls.linter.context import CheckContext
+from llmops_ls.linter.document import RulesDocument
+from llmops_ls.linter.finding import Edit, Finding, Fix
+from llmops_ls.linter.frontmatter import STYLE_BLOCK, STYLE_FLOW, STYLE_PLAIN
+from llmops_ls.linter.kinds import Tool, project_root_of
+from llmops_ls.linter.registry import check
+from llmops_ls.linter.schemas import schema_for
+from llmops_ls.linter.workspace import Workspace
+
+# File indexes per workspace and project root, rebuilt when the file list changes.
+_INDEXES: weakref.WeakKeyDictionary[
+    Workspace, tuple[list[str], dict[str, globs.FileIndex]]
+] = weakref.WeakKeyDictionary()
+
+
+@check("glob-invalid", "glob-no-match")
+def check_globs(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
+    """Report glob patterns that cannot work, and valid ones that match no file."""
+    front = doc.front_matter
+    schema = schema_for(doc.tool)
+    if front is None or schema is None:
+        return
+    index: globs.FileIndex | None = None
+    want_matches = ctx.enabled("glob-no-match")
+    for spec in schema.glob_keys():
+        entry = front.get(spec.name)
+        if entry is None or entry.style not in (STYLE_PLAIN, STYLE_FLOW, STYLE_BLOCK):
+            continue
+        for pattern in globs.entry_patterns(entry):
+            problems = globs.problems(pattern.text)
+            if problems:
+                yield from _invalid(doc, ctx, spec.name, pattern, problems)
+                continue
+            if not want_matches or pattern.text.startswith("!"):
+                continue
+            if index is None:
+                index = _index_for(doc, ctx.workspace)
+                if index is None:
+                    want_matches = False
+                    continue
+            if not index.any_match(pattern.text):
+                yield ctx.finding(
+                    "glob-no-match",
+                    doc,
+                    pattern.start,
+                    pattern.end,
+                    f"`{pattern.text}` matches no file in the project; this rule "
+                    "will not be attached for it (a typo, or a folder that moved?)",
+                )
+
+
+def _invalid(
+    doc: RulesDocument,
+    ctx: CheckContext,
+    key: str,
+    pattern: globs.Pattern,
+    problems: tuple[globs.GlobProblem, ...],
+) -> Iterator[Finding]:
+    if not pattern.text.strip():
+        # Widen a zero-width range to the quotes or commas around it, so it shows.
+        yield ctx.finding(
+            "glob-invalid",
+            doc,
+            max(pattern.start - 1, 0),
+            pattern.end + 1,
+            f"empty pattern in `{key}` (two commas in a row, or an empty item)",
+        )
+        return
+    for problem in problems:
+        fix = None
+        if problem.replacement is not None:
+            fix = Fix(
+                f"write `{problem.replacement}`",
+                (Edit(pattern.start, pattern.end, problem.replacement),),
+                safe=problem.message.startswith("`***`"),
+            )
+        yield ctx.finding(
+            "glob-invalid",
+            doc,
+            pattern.start + problem.start,
+            pattern.start + max(problem.end, problem.start + 1),
+            f"`{pattern.text}`: {problem.message}",
+            fix=fix,
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def _root_of_folder(folder: str, tool: Tool) -> str | None:
+    root = project_root_of(f"{folder}/rule.md" if folder else "rule.md", tool)
+    return None if root is None else root.as_posix()
+
+
+def _project_root(relative: str, tool: Tool) -> str | None:
+    """`kinds.project_root_of`, computed once per folder: most rules share a folder."""
+    folder, _, name = relative.rpartition("/")
+    if name.startswith("."):  # `.clinerules` as a file is its own anchor
+        root = project_root_of(relative, tool)
+        return None if root is None else root.as_posix()
+    return _root_of_folder(folder, tool)
+
+
+def _index_for(doc: RulesDocument, workspace: Workspace) -> globs.FileIndex | None:
+    """The files under the rule's project root, or None for a rule with no project."""
+    root = _project_root(doc.relative, doc.tool)
+    if root is None or doc.relative.startswith("/"):
+        return None
+    files = workspace.all_files()
+    cached = _INDEXES.get(workspace)
+    if cached is None or cached[0] is not files:
+        cached = (files, {})
+        _INDEXES[workspace] = cached
+    key = root
+    index = cached[1].get(key)
+    if index is None:
+        if key == ".":
+            index = globs.FileIndex(files)
+        else:
+            prefix = key + "/"
+            cut = len(prefix)
+            index = globs.FileIndex([f[cut:] for f in files if f.startswith(prefix)])
+        cached[1][key] = index
+    return index
