@@ -125,8 +125,6 @@ def _missing(
         message = (
             f"`{shown}` is a folder; an import loads one file, so nothing is loaded"
         )
-    elif doc.tool is Tool.GEMINI and imp.is_home:
-        message = f"Gemini CLI does not expand `~`: `{shown}` is not loaded"
     else:
         where = ctx.workspace.relative(target.parent) or "."
         message = (
