@@ -1,0 +1,281 @@
+"""One workspace folder as the server sees it: files, settings, findings, dependencies.
+
+This module holds no LSP types, so the server's bookkeeping can be tested in-process.
+Dependencies are learned, not declared: while a file is linted, every other file the
+checks read through the workspace (an import, a link target, a glob's file listing) is
+recorded, and a change to any of them re-lints the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llmops_ls.config import project as project_file
+from llmops_ls.errors import ConfigError
+from llmops_ls.linter.context import CheckContext
+from llmops_ls.linter.document import RulesDocument
+from llmops_ls.linter.engine import CheckFailure, lint_document
+from llmops_ls.linter.finding import Finding
+from llmops_ls.linter.kinds import Tool, classify
+from llmops_ls.linter.settings import LintSettings
+from llmops_ls.linter.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE_NAMES = frozenset(project_file.CONFIG_FILES)
+
+
+class TrackingWorkspace(Workspace):
+    """A workspace that records which files a lint reads and whether it lists files."""
+
+    def __init__(self, root: Path, **options: Any) -> None:
+        super().__init__(root, **options)
+        self._reads: set[Path] | None = None
+        self._listed = False
+
+    def start_recording(self) -> None:
+        """Begin collecting the files read from now on."""
+        self._reads = set()
+        self._listed = False
+
+    def stop_recording(self) -> tuple[frozenset[Path], bool]:
+        """Files read since `start_recording`, and whether the file list was used."""
+        reads = frozenset(self._reads or ())
+        self._reads = None
+        return reads, self._listed
+
+    def document(self, path: Path, tool: Tool | None = None) -> RulesDocument:
+        """The document for a path (recorded as a dependency while recording)."""
+        if self._reads is not None:
+            self._reads.add(path.resolve())
+        return super().document(path, tool)
+
+    def exists(self, path: Path) -> bool:
+        """Whether a file exists (recorded as a dependency while recording)."""
+        if self._reads is not None:
+            self._reads.add(path.resolve())
+        return super().exists(path)
+
+    def all_files(self) -> list[str]:
+        """Every file under the root (recorded: creating a file may change findings)."""
+        self._listed = True
+        return super().all_files()
+
+
+@dataclass(slots=True)
+class LintOutcome:
+    """Findings of one file and the checks that failed on it."""
+
+    path: Path
+    findings: list[Finding]
+    failures: list[CheckFailure] = field(default_factory=list)
+
+
+class Project:
+    """A root folder with its settings, cached documents and cross-file dependencies."""
+
+    def __init__(self, root: Path, editor_settings: Mapping[str, Any] | None = None):
+        self.root = root.resolve()
+        self.editor_settings: Mapping[str, Any] = editor_settings or {}
+        self.settings = LintSettings()
+        self.config_error: ConfigError | None = None
+        self.config_path: Path | None = None
+        self.workspace = TrackingWorkspace(self.root)
+        self.findings: dict[Path, list[Finding]] = {}
+        self._reads: dict[Path, frozenset[Path]] = {}
+        self._readers: dict[Path, set[Path]] = {}
+        self._listers: set[Path] = set()
+        self._config_overlays: dict[Path, str] = {}
+        self._overlays: dict[Path, str] = {}
+
+    # -- settings ------------------------------------------------------------------
+
+    def reload_settings(self) -> bool:
+        """Read the project file (and editor settings) again; True when they changed.
+
+        An invalid file leaves the last good settings in force and is kept in
+        `config_error` so that it can be shown as a diagnostic in that file.
+        """
+        previous = self.settings
+        try:
+            self.settings = self._read_settings()
+            self.config_error = None
+        except ConfigError as exc:
+            logger.warning("invalid configuration, keeping the last good one: %s", exc)
+            self.config_error = exc
+            return False
+        if self.settings != previous:
+            self._rebuild_workspace()
+            return True
+        return False
+
+    def set_config_overlay(self, path: Path, text: str | None) -> None:
+        """Read a project file from an editor buffer instead of the disk."""
+        if text is None:
+            self._config_overlays.pop(path.resolve(), None)
+        else:
+            self._config_overlays[path.resolve()] = text
+
+    def is_config_file(self, path: Path) -> bool:
+        """Whether a path is one of the project files of this root."""
+        return path.parent.resolve() == self.root and path.name in CONFIG_FILE_NAMES
+
+    def _read_settings(self) -> LintSettings:
+        path = self._config_file()
+        self.config_path = path
+        table: dict[str, Any] = {}
+        if path is not None:
+            text = self._config_overlays.get(path.resolve())
+            if text is None:
+                text = path.read_text(encoding="utf-8")
+            # Validate the file on its own first, so its errors name its own keys.
+            project_file.read_text_settings(path, text)
+            table = _project_table(path, text)
+        editor = self._editor_table()
+        if not editor:
+            if path is None:
+                return LintSettings()
+            return project_file.parse_settings(path, table)
+        merged = _merge({"lint": editor}, table)
+        return project_file.parse_settings(
+            path or self.root / "editor settings", merged
+        )
+
+    def _config_file(self) -> Path | None:
+        for name in project_file.CONFIG_FILES:
+            candidate = (self.root / name).resolve()
+            if candidate in self._config_overlays:
+                if (
+                    name == "pyproject.toml"
+                    and "llmops-ls" not in (self._config_overlays[candidate])
+                ):
+                    continue
+                return candidate
+        return project_file.find_config_file(self.root)
+
+    def _editor_table(self) -> dict[str, Any]:
+        lint = self.editor_settings.get("lint")
+        if not isinstance(lint, dict) or not lint:
+            return {}
+        try:
+            project_file.parse_settings(self.root / "editor settings", {"lint": lint})
+        except ConfigError as exc:
+            logger.warning("ignoring invalid editor settings: %s", exc.message)
+            return {}
+        return lint
+
+    def _rebuild_workspace(self) -> None:
+        self.workspace = TrackingWorkspace(
+            self.root,
+            exclude=self.settings.exclude,
+            max_file_bytes=self.settings.max_file_bytes,
+            overlay=self._overlays,
+        )
+
+    # -- files ---------------------------------------------------------------------
+
+    def is_rules_file(self, path: Path) -> bool:
+        """Whether a path is a rules file that some assistant reads."""
+        if not self.workspace.contains(path):
+            return False
+        return classify(self.workspace.relative(path)) is not None
+
+    def rules_files(self) -> list[Path]:
+        """Every rules file under the root that is not excluded or ignored."""
+        return self.workspace.discover()
+
+    def set_overlay(self, path: Path, text: str | None) -> None:
+        """Use an editor buffer's text for a file (None: back to the disk)."""
+        path = path.resolve()
+        if text is None:
+            self._overlays.pop(path, None)
+        else:
+            self._overlays[path] = text
+        self.workspace.set_overlay(path, text)
+
+    def file_changed(self, path: Path) -> None:
+        """Forget what was cached about a file that changed on disk."""
+        self.workspace.invalidate(path)
+
+    def files_added_or_removed(self) -> None:
+        """Forget the cached file list after a file was created or deleted."""
+        self.workspace.forget_file_list()
+
+    def forget(self, path: Path) -> None:
+        """Drop a file's findings and dependencies (it was deleted)."""
+        path = path.resolve()
+        self.findings.pop(path, None)
+        self._record(path, frozenset(), listed=False)
+
+    # -- linting -------------------------------------------------------------------
+
+    def lint(self, path: Path) -> LintOutcome:
+        """Lint one file and remember its findings and what it read."""
+        path = path.resolve()
+        context = CheckContext(self.workspace, self.settings)
+        self.workspace.start_recording()
+        try:
+            doc = self.workspace.document(path)
+            findings, failures = lint_document(doc, context)
+        finally:
+            reads, listed = self.workspace.stop_recording()
+        self._record(path, reads - {path}, listed=listed)
+        self.findings[path] = findings
+        return LintOutcome(path, findings, failures)
+
+    def dependents(
+        self, changed: Iterable[Path], *, listing: bool = False
+    ) -> set[Path]:
+        """Linted files that read any of `changed` (or the file list, if `listing`)."""
+        result: set[Path] = set()
+        for path in changed:
+            result.update(self._readers.get(path.resolve(), ()))
+        if listing:
+            result.update(self._listers)
+        return result
+
+    def linted_files(self) -> list[Path]:
+        """Every file linted so far."""
+        return list(self.findings)
+
+    def _record(self, path: Path, reads: frozenset[Path], *, listed: bool) -> None:
+        for old in self._reads.get(path, frozenset()) - reads:
+            readers = self._readers.get(old)
+            if readers is not None:
+                readers.discard(path)
+                if not readers:
+                    del self._readers[old]
+        for new in reads:
+            self._readers.setdefault(new, set()).add(path)
+        if reads:
+            self._reads[path] = reads
+        else:
+            self._reads.pop(path, None)
+        if listed:
+            self._listers.add(path)
+        else:
+            self._listers.discard(path)
+
+
+def _project_table(path: Path, text: str) -> dict[str, Any]:
+    data = tomllib.loads(text)
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("llmops-ls", {})
+        return table if isinstance(table, dict) else {}
+    return data
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` laid over `base`, table by table (the project file wins)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
