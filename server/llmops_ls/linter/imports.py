@@ -34,8 +34,9 @@ from llmops_ls.linter.kinds import Tool
 from llmops_ls.linter.markdown import code_spans
 from llmops_ls.linter.workspace import Workspace
 
-# `@` at a line start, after whitespace, or after an emphasis or link-text opener.
-_TOKEN = re.compile(r"(?<![^\s*_~\[])@((?:[^\s\\`]|\\ )+)")
+# `@` and the path after it; what may precede `@` is checked in `_opener_before`
+# (a leading lookbehind would be tried at every character of the text).
+_TOKEN = re.compile(r"@((?:[^\s\\`]|\\ )+)")
 _CLAUDE_FIRST_CHAR = re.compile(r"[A-Za-z0-9._-]")
 _CLAUDE_REJECTED_START = re.compile(r"[#%^&*()]+")
 _OPENERS = "*_~["
@@ -227,6 +228,16 @@ def resolve(imp: Import, doc: RulesDocument, workspace: Workspace) -> Path:
     else:
         target = doc.path.parent / imp.path
     return Path(os.path.normpath(target))
+
+
+def is_inside(path: Path, workspace: Workspace) -> bool:
+    """Whether a normalised absolute path lies in the workspace (lexically, cheaply)."""
+    return path.is_relative_to(workspace.root)
+
+
+def file_exists(path: Path, workspace: Workspace) -> bool:
+    """Whether a file exists, trying one cheap `stat` before the editor overlay."""
+    return os.path.isfile(path) or workspace.exists(path)
 
 
 def max_depth(tool: Tool) -> int:
@@ -421,9 +432,9 @@ def imported_files(
     for imp in find_imports(reader):
         target = resolve(imp, reader, workspace)
         if (
-            not workspace.contains(target)
-            or not is_loadable(target, tool)
-            or not workspace.exists(target)
+            not is_loadable(target, tool)
+            or not is_inside(target, workspace)
+            or not file_exists(target, workspace)
         ):
             continue
         result.append((imp, workspace.document(target)))

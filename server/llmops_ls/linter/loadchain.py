@@ -44,7 +44,7 @@ class _Memo:
     """Per-workspace results, dropped when the workspace's generation changes."""
 
     generation: int
-    chains: dict[Path, list[Path]] = field(default_factory=dict)
+    chains: dict[Path, list[RulesDocument]] = field(default_factory=dict)
     always: dict[tuple[str, str], list[Path]] = field(default_factory=dict)
 
 
@@ -54,14 +54,14 @@ _MEMOS: weakref.WeakKeyDictionary[Workspace, _Memo] = weakref.WeakKeyDictionary(
 def load_chain(doc: RulesDocument, workspace: Workspace) -> list[RulesDocument]:
     """The document first, then every file loaded along with it, without repeats."""
     memo = _memo(workspace)
-    paths = memo.chains.get(doc.path)
-    if paths is None:
+    cached = memo.chains.get(doc.path)
+    if cached is None:
         chain = _Chain(doc.path)
         chain.add(doc)
         _BUILDERS.get(doc.tool, _alone)(doc, workspace, chain, memo)
-        memo.chains[doc.path] = [d.path for d in chain.docs]
-        return chain.docs
-    return [doc, *(workspace.document(p) for p in paths[1:])]
+        cached = memo.chains[doc.path] = chain.docs
+    # Documents stay valid until the generation changes, which drops the memo.
+    return [doc, *cached[1:]]
 
 
 def _memo(workspace: Workspace) -> _Memo:

@@ -14,8 +14,10 @@ from llmops_ls.linter.finding import Finding, Related, Severity
 from llmops_ls.linter.imports import (
     Import,
     Step,
+    file_exists,
     find_imports,
     imported_files,
+    is_inside,
     is_loadable,
     max_depth,
     resolve,
@@ -80,11 +82,11 @@ def _check_one(doc: RulesDocument, ctx: CheckContext, imp: Import) -> Iterator[F
         )
         return
 
-    if not workspace.contains(target):
+    if not is_inside(target, workspace):
         yield from _outside(doc, ctx, imp)
         return
 
-    if workspace.exists(target):
+    if file_exists(target, workspace):
         if not is_loadable(target, doc.tool):
             yield ctx.finding(
                 "import-not-text",
@@ -106,7 +108,7 @@ def _missing(
     if imp.trailing:
         trimmed = imp.path[: -len(imp.trailing)]
         intended = dataclasses.replace(imp, path=trimmed)
-        if trimmed and workspace.exists(resolve(intended, doc, workspace)):
+        if trimmed and file_exists(resolve(intended, doc, workspace), workspace):
             yield ctx.finding(
                 "import-missing",
                 doc,

@@ -24,10 +24,9 @@ from llmops_ls.linter.registry import check
 
 # `[text](target "title")` and `![alt](target)`; the target is group 1 or 2.
 _INLINE = re.compile(r"\[[^\]\n]*\]\([ \t]*(?:<([^>\n]+)>|([^\s()<>]+))[^)\n]*\)")
-# `[label]: target` at the start of a line (reference definition).
-_REFERENCE = re.compile(
-    r"^ {0,3}\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|([^\s\[<][^\s]*))", re.M
-)
+# `[label]: target`, a reference definition when it starts a line (checked apart:
+# a `^` anchor in multi-line mode is tried at every character).
+_REFERENCE = re.compile(r"\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|([^\s\[<]\S*))")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Placeholders and globs: `{name}`, `$VAR`, `*`, `<id>`: not a real path.
 _TEMPLATED = re.compile(r"[{}$*<>|\"'`]")
@@ -37,17 +36,27 @@ _TEMPLATED = re.compile(r"[{}$*<>|\"'`]")
 def check_links(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
     """Report links and reference definitions to local files that do not exist."""
     text = doc.text
-    if "](" not in text and "]:" not in text:
-        return
-    for regex in (_INLINE, _REFERENCE):
+    regexes = [r for r, mark in ((_INLINE, "]("), (_REFERENCE, "]:")) if mark in text]
+    for regex in regexes:
         for match in regex.finditer(text):
+            if regex is _REFERENCE and not _starts_line(text, match.start()):
+                continue
             group = 1 if match.start(1) != -1 else 2
+            target = match.group(group)
+            if _SCHEME.match(target) and not target.startswith("mdc:"):
+                continue  # most links are URLs: skip them before any other work
             start, end = match.start(group), match.end(group)
             if not _in_prose(doc, match.start(), start):
                 continue
-            missing = _missing_target(doc, ctx, match.group(group))
+            missing = _missing_target(doc, ctx, target)
             if missing is not None:
                 yield ctx.finding("link-missing", doc, start, end, missing)
+
+
+def _starts_line(text: str, offset: int) -> bool:
+    """Whether only up to three spaces stand between the line start and `offset`."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return offset - line_start <= 3 and not text[line_start:offset].strip(" ")
 
 
 def _in_prose(doc: RulesDocument, link_start: int, target_start: int) -> bool:
