@@ -244,10 +244,11 @@ def _from_offset(doc: RulesDocument, offset: int) -> tuple[int, int]:
     source = doc.source
     offset = min(offset, len(source.text))
     end = source.line_end(source.position(offset).line)
-    if end <= offset:  # the limit falls on a line break: mark the next line instead
-        offset = min(offset + 1, len(source.text))
+    if end <= offset and offset + 1 < len(source.text):
+        # The limit falls on a line break: what is lost starts on the next line.
+        offset += 1
         end = source.line_end(source.position(offset).line)
-    return offset, max(end, offset)
+    return offset, max(end, min(offset + 1, len(source.text)))
 
 
 def _with_severity(finding: Finding, limit: SizeLimit, ctx: CheckContext) -> Finding:
