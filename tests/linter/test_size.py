@@ -139,7 +139,7 @@ def test_chain_over_the_budget_names_its_largest_files(lint_files: LintFiles) ->
     on_pay = [f for f in findings if f.path.endswith("pay.mdc")]
     assert len(on_pay) == 1
     message = on_pay[0].message
-    assert "loaded with 1 more file(s)" in message
+    assert message.startswith("with the file loaded along with it, this file costs")
     assert "50" in message and message.index("always.mdc") < message.index("pay.mdc")
     assert [r.path for r in on_pay[0].related] == [".cursor/rules/always.mdc"]
     assert where(on_pay[0]) == (5, 0)
@@ -204,6 +204,17 @@ def test_windsurf_rule_one_character_over_is_an_error_where_it_is_cut(
     assert findings[0].severity is Severity.ERROR
     assert where(findings[0]) == (1200, 0)
     assert "12,000" in findings[0].message and "12,001" in findings[0].message
+
+
+def test_windsurf_front_matter_does_not_count_toward_the_limit(
+    lint_files: LintFiles,
+) -> None:
+    front = "---\ntrigger: always_on\n---\n"
+    path = ".windsurf/rules/style.md"
+    assert lint_files({path: front + lines(1200)}, rules=LIMIT) == []
+    findings = lint_files({path: front + lines(1200) + "y"}, rules=LIMIT)
+    assert where(findings[0]) == (1203, 0)
+    assert "12,001 after its front matter" in findings[0].message
 
 
 def test_windsurfrules_file_is_cut_at_6000_characters(lint_files: LintFiles) -> None:

@@ -6,9 +6,10 @@ for their rules files. Windsurf's older documentation also capped global and wor
 rules at 12,000 characters together; global rules live outside the workspace, and the
 current page states only the per-file limit, so that total is not checked.
 
-Characters are counted as Unicode code points, the way the documents word it; tools
-written in JavaScript count UTF-16 units, which differ only for characters outside the
-Basic Multilingual Plane (most emoji).
+Characters are counted as Unicode code points, the way the documents word it (tools
+written in JavaScript count UTF-16 units, which differ only outside the Basic
+Multilingual Plane, mostly emoji), and after any front matter: it holds settings rather
+than rule text, so a file near a limit gets the benefit of the doubt.
 """
 
 from __future__ import annotations

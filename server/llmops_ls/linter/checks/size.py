@@ -64,8 +64,8 @@ def check_token_budget(doc: RulesDocument, ctx: CheckContext) -> Iterator[Findin
         doc,
         start,
         end,
-        f"loaded with {len(chain) - 1} more file(s), this file costs {total:,} tokens "
-        f"({_counted_with(doc)}), over the load-chain budget of "
+        f"with the {_files(len(chain) - 1)} loaded along with it, this file costs "
+        f"{total:,} tokens ({_counted_with(doc)}), over the load-chain budget of "
         f"{budgets.chain_tokens:,}; largest: {listed}",
         related=[
             _whole_file(ctx, member, f"loaded with {doc.relative}: {count:,} tokens")
@@ -112,6 +112,10 @@ def _counted_with(doc: RulesDocument) -> str:
     return _ENCODING
 
 
+def _files(count: int) -> str:
+    return "file" if count == 1 else f"{count} files"
+
+
 def _anchor(doc: RulesDocument) -> tuple[int, int]:
     """The first non-blank line after the front matter, or the first line."""
     source = doc.source
@@ -133,16 +137,18 @@ def _whole_file(ctx: CheckContext, doc: RulesDocument, message: str) -> Related:
 def _over_characters(
     limit: SizeLimit, doc: RulesDocument, ctx: CheckContext
 ) -> Finding | None:
-    length = len(doc.text)
+    # Front matter is settings, not rule text, so it is given the benefit of the doubt.
+    length = len(doc.text) - doc.body_start
     if length <= limit.maximum:
         return None
-    start, end = _from_offset(doc, limit.maximum)
+    start, end = _from_offset(doc, doc.body_start + limit.maximum)
+    counted = " after its front matter" if doc.body_start else ""
     return ctx.finding(
         "tool-size-limit",
         doc,
         start,
         end,
-        f"{limit.describe()}; this file has {length:,}: {limit.effect}",
+        f"{limit.describe()}; this file has {length:,}{counted}: {limit.effect}",
     )
 
 
@@ -158,7 +164,7 @@ def _over_lines(
         doc,
         source.line_start(limit.maximum),
         source.line_end(limit.maximum),
-        f"{limit.describe()}; this one has {lines:,}: {limit.effect}",
+        f"{limit.describe()}; this file has {lines:,}: {limit.effect}",
     )
 
 
