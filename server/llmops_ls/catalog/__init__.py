@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from llmops_ls.errors import CatalogueError
 
 CATALOGUE_PATH = Path(__file__).with_name("models.toml")
 TOKENS_PER_MILLION = 1_000_000
+
+#: How long before its deprecation date a pinned id starts to draw a warning.
+DEPRECATION_WARNING_DAYS = 60
+
+# A word that names a moving target, wherever it sits in the id.
+_MOVING_ALIAS = re.compile(r"(?:^|[-_.:/@])latest(?:$|[-_.:/@])", re.IGNORECASE)
+# Dated (`-20250514`, `-2025-08-07`, `@20241022`) or numbered (`-001`) suffixes are how
+# providers pin a snapshot; an id without one may be moved to a newer snapshot.
+_SNAPSHOT_SUFFIX = re.compile(r"(?:[-@]\d{8}|-\d{4}-\d{2}-\d{2}|-\d{2}-\d{2}|-\d{3})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +40,21 @@ class Model:
     output_per_million: float
     released: datetime.date | None = None
     deprecated: datetime.date | None = None
+    aliases: tuple[str, ...] = ()
 
     def input_cost(self, tokens: int) -> float:
         """The list price in dollars of sending `tokens` input tokens once."""
         return tokens * self.input_per_million / TOKENS_PER_MILLION
+
+    def output_cost(self, tokens: int) -> float:
+        """The list price in dollars of receiving `tokens` output tokens."""
+        return tokens * self.output_per_million / TOKENS_PER_MILLION
+
+    def days_to_deprecation(self, today: datetime.date) -> int | None:
+        """Days left before the id stops being served (negative once past), if known."""
+        if self.deprecated is None:
+            return None
+        return (self.deprecated - today).days
 
     def is_deprecated(self, today: datetime.date) -> bool:
         """Whether the provider has announced the id's end and that date has passed."""
@@ -50,6 +72,52 @@ class ModelCatalogue:
     def get(self, model_id: str) -> Model | None:
         """The model with a pinned id, if catalogued."""
         return next((m for m in self.models if m.id == model_id), None)
+
+    def by_alias(self, alias: str) -> Model | None:
+        """The model a moving alias (`gpt-5`, say) points at today, if known."""
+        return next((m for m in self.models if alias in m.aliases), None)
+
+    def is_pinned(self, model_id: str) -> bool:
+        """Whether `model_id` names one fixed snapshot rather than a moving alias."""
+        return pin_problem(model_id, self) is None
+
+    def extended(self, models: Iterable[Model]) -> ModelCatalogue:
+        """This catalogue with `models` added; an added id replaces a shipped one."""
+        added = {m.id: m for m in models}
+        kept = tuple(m for m in self.models if m.id not in added)
+        return replace(self, models=kept + tuple(added.values()))
+
+
+def is_pinned(model_id: str, catalogue: ModelCatalogue | None = None) -> bool:
+    """Whether `model_id` is a pinned snapshot id (`pin_problem` says why not)."""
+    return pin_problem(model_id, catalogue) is None
+
+
+def pin_problem(model_id: str, catalogue: ModelCatalogue | None = None) -> str | None:
+    """Why `model_id` is not a pinned id, or None when it is.
+
+    `latest` anywhere refuses the id. A catalogued id is pinned: the catalogue lists
+    snapshots only, including stable ids without a date that their provider promises
+    never to move (Gemini's `gemini-2.5-pro`). A catalogued alias is refused with the
+    snapshot it points at today. Any other id must end in a date or a snapshot number.
+    """
+    catalogue = catalogue or load()
+    target = catalogue.by_alias(model_id)
+    if target is None and _MOVING_ALIAS.search(model_id):
+        return f"{model_id!r} is a moving alias ('latest'); name a dated snapshot id"
+    if target is None and catalogue.get(model_id) is not None:
+        return None
+    if target is not None:
+        return (
+            f"{model_id!r} is an alias that moves to newer snapshots; "
+            f"pin {target.id!r} instead"
+        )
+    if _SNAPSHOT_SUFFIX.search(model_id) is None:
+        return (
+            f"{model_id!r} has no date or snapshot number, so its provider may change "
+            "the model behind it; name a dated snapshot id"
+        )
+    return None
 
 
 @functools.cache
@@ -76,7 +144,16 @@ def _model(entry: dict[str, object]) -> Model:
         output_per_million=float(str(entry["output_per_million"])),
         released=_date(entry.get("released")),
         deprecated=_date(entry.get("deprecated")),
+        aliases=tuple(str(a) for a in _list(entry.get("aliases"))),
     )
+
+
+def _list(value: object) -> list[object]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {value!r}")
+    return value
 
 
 def _date(value: object) -> datetime.date | None:

@@ -1,0 +1,412 @@
+"""The organisation policy: gateway, tiers of pinned models, budgets, content filter.
+
+Where it comes from, first found wins:
+
+1. the file named by `LLMOPS_POLICY` (an error if it does not exist);
+2. `/etc/llmops/policy.toml`, the path a workspace template bakes the policy into;
+3. `default_policy.toml` shipped beside this module, so everything works without one.
+
+Every key is validated. An unknown key, a wrong type, an unpinned or unknown model id,
+or an id past its deprecation date is a `ConfigError` naming the file and the key. An id
+within `DEPRECATION_WARNING_DAYS` of its date loads, with a warning in
+`LoadedPolicy.warnings` (and in the log).
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import logging
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from llmops_ls import catalog
+from llmops_ls.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+POLICY_ENV = "LLMOPS_POLICY"
+SYSTEM_POLICY_PATH = Path("/etc/llmops/policy.toml")
+DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
+
+#: Default score from which each of the default tiers is chosen (see routing).
+DEFAULT_MIN_SCORES = {"fast": 0.0, "standard": 0.35, "frontier": 0.65}
+
+_TIER_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_LOCKED_KEY = re.compile(r"^[a-z_][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Gateway(_Strict):
+    """The `[gateway]` table: where requests go and where its key is kept."""
+
+    base_url: str = Field(
+        "http://127.0.0.1:4000",
+        description="Base URL of the OpenAI-compatible gateway (without `/v1`).",
+    )
+    key_env: str | None = Field(
+        "LLMOPS_GATEWAY_KEY",
+        description="Environment variable holding the gateway key.",
+    )
+    key_file: str | None = Field(
+        None,
+        description="File holding the gateway key, read when the variable is unset.",
+    )
+    connect_timeout_seconds: float = Field(5.0, gt=0)
+    first_token_timeout_seconds: float = Field(20.0, gt=0)
+    total_timeout_seconds: float = Field(300.0, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    def read_key(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The gateway key from the variable, else the file; never logged or kept."""
+        environ = os.environ if environ is None else environ
+        if self.key_env and environ.get(self.key_env):
+            return environ[self.key_env]
+        if self.key_file:
+            try:
+                return Path(self.key_file).read_text(encoding="utf-8").strip() or None
+            except OSError as exc:
+                logger.warning("gateway key file %s unreadable: %s", self.key_file, exc)
+        return None
+
+
+class Canary(_Strict):
+    """A model tried on a stable share of developers before it replaces the primary."""
+
+    model: str = Field(description="Pinned id of the candidate model.")
+    percent: float = Field(
+        ge=0, le=100, description="Share of developers routed to it, 0-100."
+    )
+
+
+class Tier(_Strict):
+    """One tier: its pinned models in order of preference, and the score for it."""
+
+    models: list[str] = Field(
+        min_length=1,
+        description="Pinned ids: the primary, then the fallbacks in order.",
+    )
+    min_score: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Lowest complexity score routed to this tier; defaults for `fast` "
+        "(0), `standard` (0.35) and `frontier` (0.65), required for other tiers.",
+    )
+    canary: Canary | None = None
+
+    @property
+    def primary(self) -> str:
+        """The first model of the tier."""
+        return self.models[0]
+
+    @property
+    def fallbacks(self) -> list[str]:
+        """The models tried after the primary, in order."""
+        return self.models[1:]
+
+
+class Budgets(_Strict):
+    """The `[budgets]` table: spend limits and when to start saving."""
+
+    currency: str = Field("USD", description="Currency of the limits (ISO 4217).")
+    developer_daily: float | None = Field(
+        None, gt=0, description="Most one developer may spend per day; none if unset."
+    )
+    team_monthly: float | None = Field(
+        None, gt=0, description="Most one team may spend per month; none if unset."
+    )
+    degrade_at: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Share of a budget from which requests go one tier cheaper.",
+    )
+    timezone: str = Field(
+        "UTC", description="Time zone in which days and months start (IANA name)."
+    )
+
+    @field_validator("currency")
+    @classmethod
+    def _usd_only(cls, value: str) -> str:
+        if not _CURRENCY.match(value):
+            raise ValueError("must be a three-letter currency code such as USD")
+        # TODO: budgets in other currencies need an exchange rate in the policy; the
+        # catalogue's prices are in USD, so any other code would compare unlike units.
+        if value != "USD":
+            raise ValueError("only USD is supported: catalogue prices are in USD")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone budgets reset in."""
+        return ZoneInfo(self.timezone)
+
+
+class ContentFilter(_Strict):
+    """The `[content_filter]` table: what happens to secrets in outgoing text."""
+
+    action: Literal["redact", "block"] = Field(
+        "redact",
+        description="`redact` replaces each secret found before sending; `block` "
+        "refuses to send.",
+    )
+    never_attach: list[str] = Field(
+        default_factory=lambda: [".env", ".env.*", "*.pem", "*.key", "id_rsa*"],
+        description="Glob patterns of file names (or relative paths) never attached.",
+    )
+
+    def may_attach(self, relative_path: str) -> bool:
+        """Whether a file may be attached to a request at all."""
+        name = relative_path.rsplit("/", 1)[-1]
+        return not any(
+            fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(relative_path, p)
+            for p in self.never_attach
+        )
+
+
+class CatalogueModel(_Strict):
+    """A model the policy adds to (or overrides in) the shipped catalogue."""
+
+    id: str
+    provider: str
+    context_window: int = Field(gt=0)
+    input_per_million: float = Field(ge=0)
+    output_per_million: float = Field(ge=0)
+    released: datetime.date | None = None
+    deprecated: datetime.date | None = None
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Policy(_Strict):
+    """The organisation policy file."""
+
+    gateway: Gateway = Field(default_factory=Gateway)
+    tiers: dict[str, Tier] = Field(
+        min_length=1, description="Tiers from the cheapest to the most capable."
+    )
+    budgets: Budgets = Field(default_factory=Budgets)
+    content_filter: ContentFilter = Field(default_factory=ContentFilter)
+    locked: list[str] = Field(
+        default_factory=list,
+        description="Dotted keys (or whole tables) lower layers may not change.",
+    )
+    models: list[CatalogueModel] = Field(
+        default_factory=list, description="Models added to the shipped catalogue."
+    )
+
+    def min_score(self, tier: str) -> float:
+        """The lowest complexity score routed to `tier`."""
+        declared = self.tiers[tier].min_score
+        return DEFAULT_MIN_SCORES[tier] if declared is None else declared
+
+    def tier_order(self) -> list[str]:
+        """Tier names from the cheapest (lowest score) to the most capable."""
+        return sorted(self.tiers, key=self.min_score)
+
+    def catalogue(self) -> catalog.ModelCatalogue:
+        """The shipped catalogue extended by the policy's own models."""
+        return catalog.load().extended(
+            catalog.Model(
+                id=m.id,
+                provider=m.provider,
+                context_window=m.context_window,
+                input_per_million=m.input_per_million,
+                output_per_million=m.output_per_million,
+                released=m.released,
+                deprecated=m.deprecated,
+                aliases=tuple(m.aliases),
+            )
+            for m in self.models
+        )
+
+    def is_locked(self, key: str) -> bool:
+        """Whether a dotted setting key is locked, itself or through a parent table."""
+        return any(key == lock or key.startswith(lock + ".") for lock in self.locked)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPolicy:
+    """A validated policy, the file it came from, and warnings found while loading."""
+
+    policy: Policy
+    path: Path
+    warnings: tuple[str, ...] = ()
+
+
+def policy_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The policy that applies: `LLMOPS_POLICY`, the system path, or the default."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(POLICY_ENV)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(named, None, f"{POLICY_ENV} names no readable file")
+        return path
+    if SYSTEM_POLICY_PATH.is_file():
+        return SYSTEM_POLICY_PATH
+    return DEFAULT_POLICY_PATH
+
+
+def load_policy(
+    environ: Mapping[str, str] | None = None, today: datetime.date | None = None
+) -> LoadedPolicy:
+    """Find, read and validate the policy; ConfigError naming the key if invalid."""
+    path = policy_path(environ)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), None, f"cannot read: {exc}") from None
+    loaded = parse_policy(text, path, today)
+    for warning in loaded.warnings:
+        logger.warning("%s: %s", path, warning)
+    return loaded
+
+
+def parse_policy(
+    text: str, path: Path, today: datetime.date | None = None
+) -> LoadedPolicy:
+    """Validate the text of a policy file (an editor buffer, say)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), None, f"invalid TOML: {exc}") from None
+    return validate_policy(data, path, today)
+
+
+def validate_policy(
+    data: dict[str, Any], path: Path, today: datetime.date | None = None
+) -> LoadedPolicy:
+    """Validate a policy table, including every model id against the catalogue."""
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise ConfigError(
+            str(path), _key_name(error["loc"]), _friendly(error)
+        ) from None
+    warnings = _check_semantics(policy, str(path), today or datetime.date.today())
+    return LoadedPolicy(policy=policy, path=path, warnings=tuple(warnings))
+
+
+def _check_semantics(policy: Policy, path: str, today: datetime.date) -> list[str]:
+    warnings: list[str] = []
+    catalogue = policy.catalogue()
+    scores: dict[float, str] = {}
+    for name, tier in policy.tiers.items():
+        if not _TIER_NAME.match(name):
+            raise ConfigError(
+                path, f"tiers.{name}", "tier names are lower-case letters, digits, - _"
+            )
+        if tier.min_score is None and name not in DEFAULT_MIN_SCORES:
+            raise ConfigError(
+                path,
+                f"tiers.{name}.min_score",
+                "required for a tier not named fast, standard or frontier",
+            )
+        score = policy.min_score(name)
+        if score in scores:
+            raise ConfigError(
+                path,
+                f"tiers.{name}.min_score",
+                f"same score ({score}) as tier {scores[score]!r}; each tier needs its "
+                "own",
+            )
+        scores[score] = name
+        for index, model_id in enumerate(tier.models):
+            key = f"tiers.{name}.models[{index}]"
+            warnings.extend(_check_model(catalogue, model_id, path, key, today))
+        if tier.canary is not None:
+            key = f"tiers.{name}.canary.model"
+            warnings.extend(
+                _check_model(catalogue, tier.canary.model, path, key, today)
+            )
+    if 0.0 not in scores:
+        raise ConfigError(
+            path,
+            "tiers",
+            "one tier must take score 0 (min_score = 0), or no tier "
+            "would receive the simplest requests",
+        )
+    for index, lock in enumerate(policy.locked):
+        if not _LOCKED_KEY.match(lock):
+            raise ConfigError(path, f"locked[{index}]", f"{lock!r} is no dotted key")
+    return warnings
+
+
+def _check_model(
+    catalogue: catalog.ModelCatalogue,
+    model_id: str,
+    path: str,
+    key: str,
+    today: datetime.date,
+) -> list[str]:
+    problem = catalog.pin_problem(model_id, catalogue)
+    if problem is not None:
+        raise ConfigError(path, key, problem)
+    model = catalogue.get(model_id)
+    if model is None:
+        raise ConfigError(
+            path,
+            key,
+            f"unknown model {model_id!r}: not in the catalogue; add it under "
+            "[[models]] with its context window and prices",
+        )
+    days = model.days_to_deprecation(today)
+    if days is None or days > catalog.DEPRECATION_WARNING_DAYS:
+        return []
+    if days <= 0:
+        raise ConfigError(
+            path,
+            key,
+            f"{model_id!r} was deprecated on {model.deprecated}; pin its successor",
+        )
+    return [
+        f"{key}: {model_id!r} is deprecated on {model.deprecated} (in {days} days); "
+        "pin its successor"
+    ]
+
+
+def _key_name(location: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for part in location:
+        if isinstance(part, int):
+            parts[-1] = f"{parts[-1]}[{part}]" if parts else f"[{part}]"
+        else:
+            parts.append(str(part))
+    return ".".join(parts)
+
+
+def _friendly(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key (check the spelling; `docs/policy.md` lists the keys)"
+    message = str(error["msg"])
+    # pydantic prefixes messages of our own validators with "Value error, ".
+    return message.removeprefix("Value error, ")
