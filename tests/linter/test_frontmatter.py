@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import LintFiles
 from llmops_ls.linter.finding import Finding, Fix
@@ -395,3 +397,47 @@ def test_front_matter_in_a_scoped_rule_is_not_unsupported(
 ) -> None:
     text = mdc("description: x\n")
     assert lint_files({MDC: text}, rules={"frontmatter-unsupported"}) == []
+
+
+# -- robustness --------------------------------------------------------------------
+
+_FRONT_LINES = st.sampled_from(
+    [
+        "globs: **/*.ts, src/**",
+        'description: "a, b',
+        "  continued",
+        "paths:",
+        "  - 'src/**'",
+        "- orphan",
+        "tools: [a, 'b'",
+        "]",
+        "lit: |",
+        "  # text",
+        "alwaysApply:true",
+        "alwaysApply: yes",
+        "nested:",
+        "  key: value",
+        "# comment",
+        "",
+        "::",
+        "\t- tabbed",
+        "key: 'it''s'",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_FRONT_LINES, max_size=12), st.integers(min_value=0, max_value=50))
+def test_parser_never_raises_and_offsets_stay_in_the_body(
+    lines: list[str], offset: int
+) -> None:
+    body = "\n".join(lines) + "\n"
+    front = parse(body, offset)
+    end = offset + len(body)
+    for entry in [*front.entries.values(), *front.duplicates]:
+        assert body[entry.key_start - offset : entry.key_end - offset] == entry.key
+        assert offset <= entry.value_start <= entry.value_end <= end
+        for item in entry.items:
+            assert entry.value_start <= item.start <= item.end <= end
+    for problem in front.problems:
+        assert offset <= problem.start <= problem.end <= end

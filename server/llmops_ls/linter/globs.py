@@ -38,6 +38,8 @@ _SEGMENT_CHAR = "[^/\n]"
 # A backslash used as a folder separator; before `[`, `{` or `?` it is an escape, as in
 # `app/\[slug\]/page.tsx`.
 _BACKSLASH_SEPARATOR = re.compile(r"\\(?=[\w.\-]|\*\*)")
+_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
+_STARS = re.compile(r"\*{3,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +56,27 @@ class GlobProblem:
 class Glob:
     """A compiled pattern; `negated` for a leading ``!`` (an exclusion).
 
-    `source` is the regular expression of one path, anchored with ``^``/``$`` in
-    multi-line mode so that the same expression scans a newline-joined file list.
-    It is compiled on first use: most patterns are settled by `literals` alone.
+    `body` is the normalised pattern (anchors dropped, ``**/`` added to a bare
+    name). Its regular expression is built and compiled on first use, since most
+    patterns are settled by `literals` alone.
     """
 
     pattern: str
-    source: str
+    body: str
+    folder: bool
     negated: bool
     matches_all: bool
     literals: tuple[str, ...] = ()  # text every matching path contains
 
     @property
+    def source(self) -> str:
+        """The expression of one path, anchored per line (``re.MULTILINE``)."""
+        return _source(self.body, self.folder)
+
+    @property
     def regex(self) -> re.Pattern[str]:
         """The compiled expression (cached)."""
-        return _compiled(self.source)
+        return _compiled(self.body, self.folder)
 
     def match(self, path: str) -> bool:
         """Whether a POSIX relative path matches (negation is left to the caller)."""
@@ -80,8 +88,15 @@ class Glob:
 
 
 @functools.lru_cache(maxsize=4096)
-def _compiled(source: str) -> re.Pattern[str]:
-    return re.compile(source, re.MULTILINE)
+def _compiled(body: str, folder: bool) -> re.Pattern[str]:
+    return re.compile(_source(body, folder), re.MULTILINE)
+
+
+def _source(body: str, folder: bool) -> str:
+    # A folder pattern matches what is inside it; a file pattern also matches the
+    # contents of a folder of that name, as gitignore does.
+    tail = "/[^\n]*" if folder else "(?:/[^\n]*)?"
+    return f"^(?:{_translate(body)}{tail})$"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -94,7 +109,7 @@ def _problems(pattern: str) -> list[GlobProblem]:
     found: list[GlobProblem] = []
     if not pattern.strip():
         return [GlobProblem("empty glob pattern", 0, len(pattern))]
-    separator = _BACKSLASH_SEPARATOR.search(pattern)
+    separator = _BACKSLASH_SEPARATOR.search(pattern) if "\\" in pattern else None
     if separator is not None:
         at = separator.start()
         found.append(
@@ -106,7 +121,7 @@ def _problems(pattern: str) -> list[GlobProblem]:
                 pattern.replace("\\", "/"),
             )
         )
-    if re.match(r"^[A-Za-z]:[\\/]", pattern) or pattern.startswith("~"):
+    if _DRIVE.match(pattern) or pattern.startswith("~"):
         found.append(
             GlobProblem(
                 "absolute path in a glob: patterns are matched against paths "
@@ -132,7 +147,7 @@ def _problems(pattern: str) -> list[GlobProblem]:
                 "`***` is not a glob operator: use `**` for any folders",
                 triple,
                 triple + 3,
-                re.sub(r"\*{3,}", "**", pattern),
+                _STARS.sub("**", pattern),
             )
         )
     found.extend(_bracket_problems(pattern))
@@ -201,8 +216,7 @@ def compile_glob(pattern: str) -> Glob:
     if "/" not in body:
         body = "**/" + body
     matches_all = body in ("**", "**/*", "**/**") and not negated
-    regex = _translate(body) + ("(?:/[^\n]*)?" if not folder else "/[^\n]*")
-    return Glob(pattern, f"^(?:{regex})$", negated, matches_all, _literals(body))
+    return Glob(pattern, body, folder, negated, matches_all, _literals(body))
 
 
 def _literals(pattern: str) -> tuple[str, ...]:
