@@ -207,12 +207,23 @@ def test_patterns_are_matched_from_the_rules_project_root(
     assert [f.path for f in findings] == ["packages/api/.cursor/rules/api.mdc"]
 
 
-def test_gitignored_files_do_not_count_as_matches(lint_files: LintFiles) -> None:
+def test_gitignored_files_still_count_as_matches(lint_files: LintFiles) -> None:
+    # Assistants attach rules for ignored files a user opens, such as `.env`.
     files = {
-        ".gitignore": "build/\n",
+        ".gitignore": "build/\n.env\nnode_modules/\n",
         "build/out.js": "x\n",
-        MDC: mdc("build/**/*.js"),
+        ".env": "A=1\n",
+        "node_modules/pkg/index.js": "x\n",
+        MDC: mdc("build/**/*.js, .env*, **/node_modules/**, dist/**"),
     }
+    findings = lint_files(files, rules=NO_MATCH)
+    assert [f.message.split("`")[1] for f in findings] == ["dist/**"]
+
+
+def test_visible_folder_without_matching_files_is_reported(
+    lint_files: LintFiles,
+) -> None:
+    files = {"src/main.py": "x\n", MDC: mdc("src/**/*.go")}
     assert len(lint_files(files, rules=NO_MATCH)) == 1
 
 

@@ -352,6 +352,11 @@ class FileIndex:
         self._joined = "\n".join(paths)
         self._answers: dict[str, bool] = {}
 
+    def has_folder(self, folder: str) -> bool:
+        """Whether any path lies inside a folder (given without trailing `/`)."""
+        prefix = folder + "/"
+        return self._joined.startswith(prefix) or f"\n{prefix}" in self._joined
+
     def any_match(self, pattern: str) -> bool:
         """Whether any path matches the pattern (cached per pattern)."""
         answer = self._answers.get(pattern)

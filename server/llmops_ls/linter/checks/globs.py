@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 from llmops_ls.linter import globs
 from llmops_ls.linter.context import CheckContext
@@ -20,6 +22,9 @@ from llmops_ls.linter.workspace import Workspace
 _INDEXES: weakref.WeakKeyDictionary[
     Workspace, tuple[list[str], dict[str, globs.FileIndex]]
 ] = weakref.WeakKeyDictionary()
+_TOPS: weakref.WeakKeyDictionary[Workspace, tuple[list[str], dict[Path, list[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @check("glob-invalid", "glob-no-match")
@@ -47,14 +52,16 @@ def check_globs(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
                 if index is None:
                     want_matches = False
                     continue
-            if not index.any_match(pattern.text):
+            if not index.any_match(pattern.text) and not _ignored_match(
+                ctx.workspace, doc, index, pattern.text
+            ):
                 yield ctx.finding(
                     "glob-no-match",
                     doc,
                     pattern.start,
                     pattern.end,
                     f"`{pattern.text}` matches no file in the project; this rule "
-                    "will not be attached for it (a typo, or a folder that moved?)",
+                    "is never attached for it (a typo, or a folder that moved?)",
                 )
 
 
@@ -106,6 +113,62 @@ def _project_root(relative: str, tool: Tool) -> str | None:
         root = project_root_of(relative, tool)
         return None if root is None else root.as_posix()
     return _root_of_folder(folder, tool)
+
+
+def _ignored_match(
+    workspace: Workspace, doc: RulesDocument, index: globs.FileIndex, pattern: str
+) -> bool:
+    """Whether a pattern names something that exists but the file list leaves out.
+
+    The file list honours `.gitignore`, yet assistants still attach rules for ignored
+    files a user opens (`.env`, `dist/`, `node_modules/`), so a pattern whose fixed
+    leading folders exist only on disk, or that matches an ignored name at the top of
+    the project, is not reported.
+    """
+    root = _project_root(doc.relative, doc.tool)
+    if root is None:
+        return False
+    top = workspace.root / root
+    glob = globs.compile_glob(pattern)
+    prefix: list[str] = []
+    for segment in glob.body.split("/")[:-1]:
+        if any(ch in segment for ch in "*?[{\\"):
+            break
+        prefix.append(segment)
+    if prefix:
+        folder = "/".join(prefix)
+        return not index.has_folder(folder) and top.joinpath(*prefix).exists()
+    return any(
+        glob.match(name) and not _listed(index, name)
+        for name in _top_names(workspace, top)
+    )
+
+
+def _listed(index: globs.FileIndex, name: str) -> bool:
+    if name.endswith("/x"):
+        return index.has_folder(name[:-2])
+    return name in index.paths
+
+
+def _top_names(workspace: Workspace, top: Path) -> list[str]:
+    """Entries at the top of a project (folders as `name/x`), cached with the index."""
+    cached = _TOPS.get(workspace)
+    files = workspace.all_files()
+    if cached is None or cached[0] is not files:
+        cached = (files, {})
+        _TOPS[workspace] = cached
+    names = cached[1].get(top)
+    if names is None:
+        names = []
+        try:
+            with os.scandir(top) as entries:
+                for entry in entries:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    names.append(f"{entry.name}/x" if is_dir else entry.name)
+        except OSError:
+            pass
+        cached[1][top] = names
+    return names
 
 
 def _index_for(doc: RulesDocument, workspace: Workspace) -> globs.FileIndex | None:
