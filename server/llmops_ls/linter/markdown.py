@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 
 from llmops_ls.linter.source import SourceText
 
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_FENCE_OPEN = re.compile(r"^([ \t]*)(`{3,}|~{3,})(.*)$")
+_LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( *)")
+# A fence that starts a list item's content: "- ```ts".
+_ITEM_FENCE_OPEN = re.compile(
+    r"^([ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]{1,4})(`{3,}|~{3,})(.*)$"
+)
+# The container of an over-indented fence, whose closing fence may be indented freely.
+_LENIENT = -1
+# How far back to look for the list item that holds an indented fence.
+_LIST_LOOKBACK_LINES = 200
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 
 
@@ -147,9 +156,25 @@ def _scan_blocks(result: MarkdownMap, first_line: int) -> None:
         start = source.line_start(line)
         line_text = source.line_text(line)
         if not fast:
-            m = _FENCE_OPEN.match(line_text)
-            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
-                line = _scan_fence(result, line, start, m.group(1), m.group(2).strip())
+            m = _FENCE_OPEN.match(line_text) or _ITEM_FENCE_OPEN.match(line_text)
+            if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+                indent = _indent_width(m.group(1))
+                if m.re is _ITEM_FENCE_OPEN:
+                    container = indent
+                else:
+                    container = _list_container(source, line, indent, first_line)
+                if indent - container > 3:
+                    # Not a fence to CommonMark (indented code, or paragraph text),
+                    # but written as one and read as code; its closer may sit anywhere.
+                    container = _LENIENT
+                line = _scan_fence(
+                    result,
+                    line,
+                    start,
+                    m.group(2),
+                    m.group(3).strip(),
+                    container=container,
+                )
                 continue
         at = line_text.find("<!--")
         if at != -1 and _outside_code_span(line_text, at):
@@ -159,23 +184,74 @@ def _scan_blocks(result: MarkdownMap, first_line: int) -> None:
 
 
 def _scan_fence(
-    result: MarkdownMap, line: int, start: int, marker: str, info: str
+    result: MarkdownMap,
+    line: int,
+    start: int,
+    marker: str,
+    info: str,
+    *,
+    container: int,
 ) -> int:
+    """Find the end of a fence; `container` is the content column of its list item.
+
+    Inside a list item the fence also ends, closed, where the item ends: at the first
+    non-blank line indented less than the item's content (CommonMark's container rule).
+    """
     source = result.source
     char, width = marker[0], len(marker)
+    last = line
     for close in range(line + 1, source.line_count):
-        stripped = source.line_text(close).strip()
+        text = source.line_text(close)
+        stripped = text.strip()
+        if not stripped:
+            continue
+        indent = _indent_width(text[: len(text) - len(text.lstrip())])
+        if container == _LENIENT:
+            indent = 0
+        elif indent < container:
+            end = source.line_end(last)
+            result.fences.append(Fence(start, end, line, marker, info, True))
+            return last + 1
+        last = close
         if (
             stripped.startswith(char * width)
             and not stripped.strip(char)
-            and len(source.line_text(close)) - len(source.line_text(close).lstrip())
-            <= 3
+            and indent - container <= 3
         ):
             end = source.line_end(close)
             result.fences.append(Fence(start, end, line, marker, info, True))
             return close + 1
     result.fences.append(Fence(start, len(source.text), line, marker, info, False))
     return source.line_count
+
+
+def _indent_width(whitespace: str) -> int:
+    """Columns of leading whitespace, tabs advancing to the next multiple of four."""
+    if "\t" not in whitespace:
+        return len(whitespace)
+    return len(whitespace.expandtabs(4))
+
+
+def _list_container(source: SourceText, line: int, indent: int, first_line: int) -> int:
+    """The content column of the list item an indented line belongs to, or 0."""
+    if indent == 0:
+        return 0
+    for above in range(line - 1, max(first_line, line - _LIST_LOOKBACK_LINES) - 1, -1):
+        text = source.line_text(above)
+        if not text.strip():
+            continue
+        if "\t" in text:
+            text = text.expandtabs(4)
+        m = _LIST_ITEM.match(text)
+        if m and (m.group(3) or m.end() == len(text)):
+            spaces = len(m.group(3))
+            content = m.end(2) + (spaces if 1 <= spaces <= 4 else 1)
+            if content <= indent:
+                return content
+            continue
+        if text[0] not in " \t":
+            return 0
+    return 0
 
 
 def _scan_comment(result: MarkdownMap, line: int, start: int) -> int:
