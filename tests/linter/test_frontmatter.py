@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import LintFiles
+from conftest import LintFiles, run_lint, write_tree
 from llmops_ls.linter.finding import Finding, Fix
 from llmops_ls.linter.frontmatter import (
     STYLE_BLOCK,
@@ -390,6 +392,19 @@ def test_horizontal_rules_in_agents_md_are_not_front_matter(
 ) -> None:
     text = "---\n\nUse tabs.\n\n---\n\nMore.\n"
     assert lint_files({"AGENTS.md": text}, rules={"frontmatter-unsupported"}) == []
+
+
+def test_front_matter_in_an_unclaimed_markdown_file_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".git").mkdir()
+    note = tmp_path / "docs" / "page.md"
+    write_tree(tmp_path, {"docs/page.md": "---\ntitle: Page\n---\nText.\n"})
+    result = run_lint(tmp_path, paths=[note])
+    assert [
+        f.rule for f in result.findings if f.rule == "frontmatter-unsupported"
+    ] == []
+    assert [d.tool for d in result.files] == [Tool.GENERIC]
 
 
 def test_front_matter_in_a_scoped_rule_is_not_unsupported(

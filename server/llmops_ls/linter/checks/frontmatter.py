@@ -18,6 +18,7 @@ from llmops_ls.linter.frontmatter import (
     Entry,
     FrontMatter,
 )
+from llmops_ls.linter.kinds import Tool
 from llmops_ls.linter.registry import check
 from llmops_ls.linter.schemas import KeySpec, Schema, ValueKind, schema_for
 
@@ -74,7 +75,10 @@ def check_front_matter(doc: RulesDocument, ctx: CheckContext) -> Iterator[Findin
 def check_unsupported(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
     """Report a front-matter block in a file whose tool reads none."""
     text = doc.text
-    if doc.tool.has_front_matter or not text.startswith("---"):
+    # A file no tool claims may belong to a site generator that does read the block.
+    if doc.tool.has_front_matter or doc.tool is Tool.GENERIC:
+        return
+    if not text.startswith("---"):
         return
     first_end = text.find("\n")
     if first_end == -1 or text[:first_end].rstrip() != "---":
