@@ -1,0 +1,314 @@
+"""The router: a request and a policy in, a tier and a pinned model (or a refusal) out.
+
+Deterministic for the same request, policy, caller, time and spend. Steps: score the
+request, pick the tier its score reaches, go one tier cheaper when a budget is past the
+policy's `degrade_at` share, refuse when a budget is spent, then pick the tier's first
+model that is live and fits the request (a canary first for developers assigned to it),
+moving up a tier when none fits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from llmops_ls.catalog import Model, ModelCatalogue
+from llmops_ls.config.policy import Policy
+from llmops_ls.routing.budgets import BudgetScope, SpendSource, window
+from llmops_ls.routing.classifier import classify
+from llmops_ls.routing.features import (
+    Features,
+    Request,
+    RequestKind,
+    TokenCounter,
+    estimate_tokens,
+    extract,
+)
+from llmops_ls.routing.recording import NULL_SINK, RecordingSink, RouteRecord
+
+logger = logging.getLogger(__name__)
+
+#: Output tokens expected per kind, for context-window fit and cost estimates.
+EXPECTED_OUTPUT_TOKENS = {
+    RequestKind.INLINE_COMPLETION: 40,
+    RequestKind.EDIT: 400,
+    RequestKind.CHAT: 600,
+    RequestKind.AGENT_STEP: 800,
+}
+_CANARY_BUCKETS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking, for budgets and canary assignment."""
+
+    developer: str
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where a request goes, and why."""
+
+    tier: str
+    model: str
+    fallbacks: tuple[str, ...]
+    score: float
+    reasons: tuple[str, ...]
+    canary: bool
+    degraded_from: str | None
+    input_tokens: int
+    output_tokens: int
+    estimated_cost: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision as JSON-ready data."""
+        return {
+            "decision": "route",
+            "tier": self.tier,
+            "model": self.model,
+            "fallbacks": list(self.fallbacks),
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "canary": self.canary,
+            "degraded_from": self.degraded_from,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "estimated_cost": round(self.estimated_cost, 6),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A request not sent because a budget is spent."""
+
+    budget: BudgetScope
+    subject: str
+    limit: float
+    spent: float
+    currency: str
+    resets_at: datetime.datetime
+    score: float
+
+    @property
+    def message(self) -> str:
+        """What the developer is told."""
+        return (
+            f"The {self.budget.label} of {self.subject} is spent "
+            f"({self.currency} {self.spent:.2f} of {self.limit:.2f}); requests resume "
+            f"when it resets at {self.resets_at.isoformat()}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The refusal as JSON-ready data."""
+        return {
+            "decision": "refuse",
+            "budget": self.budget.value,
+            "subject": self.subject,
+            "limit": self.limit,
+            "spent": round(self.spent, 6),
+            "currency": self.currency,
+            "resets_at": self.resets_at.isoformat(),
+            "message": self.message,
+            "score": self.score,
+        }
+
+
+class Router:
+    """Routes requests under one policy; cheap to call, holds no per-request state."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        spend: SpendSource | None = None,
+        sink: RecordingSink = NULL_SINK,
+        count: TokenCounter = estimate_tokens,
+    ) -> None:
+        self.policy = policy
+        self.catalogue: ModelCatalogue = policy.catalogue()
+        self.order = policy.tier_order()
+        self.spend = spend
+        self.sink = sink
+        self.count = count
+
+    def route(
+        self, request: Request, caller: Caller, now: datetime.datetime
+    ) -> Decision | Refusal:
+        """Decide where `request` goes at `now` (an aware datetime)."""
+        features = extract(request, self.count)
+        classification = classify(features, request.prompt)
+        reasons = list(classification.reasons)
+        tier = self.tier_for(classification.score)
+        reasons.append(f"score {classification.score:.2f} -> tier {tier}")
+
+        refusal, degrade_reason = self._check_budgets(caller, now, classification.score)
+        if refusal is not None:
+            self._record(caller, features, refusal=refusal)
+            return refusal
+        degraded_from = None
+        if degrade_reason is not None:
+            cheaper = self._cheaper(tier)
+            if cheaper is not None:
+                degraded_from, tier = tier, cheaper
+                reasons.append(f"{degrade_reason}: degraded {degraded_from} -> {tier}")
+            else:
+                reasons.append(f"{degrade_reason}: already on the cheapest tier")
+
+        output_tokens = EXPECTED_OUTPUT_TOKENS[features.kind]
+        tier, models, canary = self._models(
+            tier, caller, features.input_tokens + output_tokens, now.date(), reasons
+        )
+        model = models[0]
+        decision = Decision(
+            tier=tier,
+            model=model.id,
+            fallbacks=tuple(m.id for m in models[1:]),
+            score=classification.score,
+            reasons=tuple(reasons),
+            canary=canary,
+            degraded_from=degraded_from,
+            input_tokens=features.input_tokens,
+            output_tokens=output_tokens,
+            estimated_cost=model.input_cost(features.input_tokens)
+            + model.output_cost(output_tokens),
+        )
+        self._record(caller, features, decision=decision)
+        return decision
+
+    def tier_for(self, score: float) -> str:
+        """The most capable tier whose `min_score` the score reaches."""
+        chosen = self.order[0]
+        for name in self.order:
+            if score >= self.policy.min_score(name):
+                chosen = name
+        return chosen
+
+    def _cheaper(self, tier: str) -> str | None:
+        index = self.order.index(tier)
+        return self.order[index - 1] if index > 0 else None
+
+    def _check_budgets(
+        self, caller: Caller, now: datetime.datetime, score: float
+    ) -> tuple[Refusal | None, str | None]:
+        budgets = self.policy.budgets
+        if self.spend is None:
+            return None, None
+        limits = [
+            (BudgetScope.DEVELOPER_DAILY, caller.developer, budgets.developer_daily),
+            (BudgetScope.TEAM_MONTHLY, caller.team, budgets.team_monthly),
+        ]
+        degrade_reason = None
+        for scope, subject, limit in limits:
+            if limit is None or subject is None:
+                continue
+            start, end = window(scope, now, budgets.zone)
+            spent = self.spend.spent(scope, subject, start, end)
+            if spent >= limit:
+                return (
+                    Refusal(
+                        budget=scope,
+                        subject=subject,
+                        limit=limit,
+                        spent=spent,
+                        currency=budgets.currency,
+                        resets_at=end,
+                        score=score,
+                    ),
+                    None,
+                )
+            if degrade_reason is None and spent >= budgets.degrade_at * limit:
+                degrade_reason = (
+                    f"{scope.label} {spent / limit:.0%} used ({budgets.currency} "
+                    f"{spent:.2f} of {limit:.2f})"
+                )
+        return None, degrade_reason
+
+    def _models(
+        self,
+        tier: str,
+        caller: Caller,
+        needed_tokens: int,
+        today: datetime.date,
+        reasons: list[str],
+    ) -> tuple[str, list[Model], bool]:
+        start = self.order.index(tier)
+        for name in self.order[start:] + list(reversed(self.order[:start])):
+            config = self.policy.tiers[name]
+            ids = list(config.models)
+            canary = config.canary is not None and _in_canary(
+                caller.developer, name, config.canary.model, config.canary.percent
+            )
+            if canary and config.canary is not None:
+                ids.insert(0, config.canary.model)
+            models = [m for m in (self._live(i, today) for i in ids) if m is not None]
+            fitting = [m for m in models if m.context_window >= needed_tokens]
+            if not fitting:
+                reasons.append(
+                    f"no live model of tier {name} holds {needed_tokens} tokens"
+                )
+                continue
+            if name != tier:
+                reasons.append(f"moved to tier {name} for its context window")
+            if canary and fitting[0].id == getattr(config.canary, "model", None):
+                reasons.append(f"canary {fitting[0].id} for this developer")
+            else:
+                canary = False
+            return name, fitting, canary
+        # Nothing fits anywhere: send to the largest window and let the gateway say no.
+        largest = max(
+            (
+                m
+                for m in (self.catalogue.get(i) for i in self.policy.tiers[tier].models)
+                if m is not None
+            ),
+            key=lambda m: m.context_window,
+        )
+        reasons.append("no model holds the request; the gateway may reject it")
+        return tier, [largest], False
+
+    def _live(self, model_id: str, today: datetime.date) -> Model | None:
+        model = self.catalogue.get(model_id)
+        if model is None or model.is_deprecated(today):
+            return None
+        return model
+
+    def _record(
+        self,
+        caller: Caller,
+        features: Features,
+        decision: Decision | None = None,
+        refusal: Refusal | None = None,
+    ) -> None:
+        try:
+            self.sink.record_route(
+                RouteRecord(
+                    developer=caller.developer,
+                    team=caller.team,
+                    kind=features.kind.value,
+                    score=decision.score
+                    if decision
+                    else (refusal.score if refusal else 0),
+                    tier=decision.tier if decision else None,
+                    model=decision.model if decision else None,
+                    canary=decision.canary if decision else False,
+                    degraded_from=decision.degraded_from if decision else None,
+                    refused_budget=refusal.budget.value if refusal else None,
+                    input_tokens=features.input_tokens,
+                    attached_files=features.attached_files,
+                    estimated_cost=decision.estimated_cost if decision else 0.0,
+                )
+            )
+        except Exception:
+            # Telemetry must never cost the developer a request.
+            logger.exception("recording a routing decision failed")
+
+
+def _in_canary(developer: str, tier: str, model: str, percent: float) -> bool:
+    # A hash, not a random draw: a developer stays on the same side of the canary
+    # across requests, restarts and machines, so their experience is consistent.
+    digest = hashlib.sha256(f"{developer}\0{tier}\0{model}".encode()).digest()
+    bucket = int.from_bytes(digest[:8], "big") % _CANARY_BUCKETS
+    return bucket < percent * _CANARY_BUCKETS / 100

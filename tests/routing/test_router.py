@@ -1,0 +1,204 @@
+"""The router: tiers by complexity, pinned models, canaries, budgets, windows."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from llmops_ls.config.policy import Policy, parse_policy
+from llmops_ls.routing.budgets import BudgetScope, InMemorySpend, SpendEntry, window
+from llmops_ls.routing.classifier import classify
+from llmops_ls.routing.features import Request, RequestKind, Signal, extract
+from llmops_ls.routing.recording import RouteRecord
+from llmops_ls.routing.router import Caller, Decision, Refusal, Router
+
+NOW = datetime.datetime(2025, 8, 20, 15, 30, tzinfo=datetime.UTC)
+POLICY = """
+[tiers.fast]
+models = ["gpt-4.1-mini-2025-04-14", "gemini-2.5-flash"]
+[tiers.standard]
+models = ["claude-sonnet-4-20250514", "gpt-4.1-2025-04-14"]
+[tiers.frontier]
+models = ["claude-opus-4-1-20250805", "gpt-5-2025-08-07"]
+[budgets]
+developer_daily = 10.0
+team_monthly = 100.0
+degrade_at = 0.8
+"""
+ALICE = Caller("alice", "payments")
+HARD = Request(
+    RequestKind.AGENT_STEP,
+    "Refactor the session handling across all services and update every call site.",
+    attached_files=("a/s.py", "b/s.py", "c/s.py", "d/s.py", "e/s.py"),
+    context_tokens=20_000,
+)
+SIMPLE = Request(RequestKind.CHAT, "What does the walrus operator do in Python?")
+
+
+def policy(extra: str = "") -> Policy:
+    return parse_policy(POLICY + extra, Path("p.toml"), NOW.date()).policy
+
+
+def route(request: Request, **kwargs: object) -> Decision:
+    decision = Router(policy(), **kwargs).route(request, ALICE, NOW)  # type: ignore[arg-type]
+    assert isinstance(decision, Decision)
+    return decision
+
+
+def test_simple_question_goes_to_the_fast_primary() -> None:
+    decision = route(SIMPLE)
+    assert (decision.tier, decision.model) == ("fast", "gpt-4.1-mini-2025-04-14")
+    assert decision.fallbacks == ("gemini-2.5-flash",)
+
+
+def test_multi_file_refactor_goes_to_frontier_with_reasons() -> None:
+    decision = route(HARD)
+    assert decision.tier == "frontier"
+    assert decision.model == "claude-opus-4-1-20250805"
+    assert any("multi file refactor" in r for r in decision.reasons)
+    assert any("5 files attached" in r for r in decision.reasons)
+
+
+def test_inline_completion_always_goes_to_the_cheapest_tier() -> None:
+    request = Request(
+        RequestKind.INLINE_COMPLETION,
+        "fix the race condition across all modules",
+        context_tokens=30_000,
+    )
+    assert route(request).tier == "fast"
+
+
+def test_single_file_bug_fix_goes_to_standard() -> None:
+    request = Request(
+        RequestKind.CHAT,
+        "This function returns the wrong total when discounts overlap; fix the bug.",
+        attached_files=("billing/discounts.py",),
+        context_tokens=2500,
+    )
+    assert route(request).tier == "standard"
+
+
+def test_decision_is_deterministic() -> None:
+    assert route(HARD) == route(HARD)
+
+
+def test_definition_question_is_not_escalated_by_its_topic() -> None:
+    request = Request(RequestKind.CHAT, "What is SQL injection?")
+    assert route(request).tier == "fast"
+
+
+def test_signals_are_found_in_the_prompt() -> None:
+    features = extract(
+        Request(RequestKind.CHAT, "Two workers process the same job: a race condition?")
+    )
+    assert Signal.CONCURRENCY in features.signals
+    assert Signal.SECURITY_REVIEW not in features.signals
+
+
+def test_dependency_injection_is_not_a_security_review() -> None:
+    features = extract(Request(RequestKind.EDIT, "Use dependency injection here."))
+    assert Signal.SECURITY_REVIEW not in features.signals
+
+
+def test_classification_reasons_add_up_to_the_score() -> None:
+    features = extract(HARD)
+    result = classify(features, HARD.prompt)
+    assert result.score == 1.0
+    assert len(result.reasons) >= 4
+
+
+def test_token_counter_is_injected() -> None:
+    features = extract(SIMPLE, count=lambda text: 7)
+    assert features.prompt_tokens == 7
+
+
+def test_near_the_budget_degrades_one_tier_and_says_so() -> None:
+    spend = InMemorySpend([SpendEntry("alice", "payments", NOW, 8.5)])
+    decision = route(HARD, spend=spend)
+    assert (decision.tier, decision.degraded_from) == ("standard", "frontier")
+    assert any(
+        "developer daily budget 85% used" in r and "degraded frontier -> standard" in r
+        for r in decision.reasons
+    )
+
+
+def test_at_the_limit_refuses_naming_the_budget_and_its_reset() -> None:
+    spend = InMemorySpend([SpendEntry("bob", "payments", NOW, 100.0)])
+    refusal = Router(policy(), spend=spend).route(SIMPLE, ALICE, NOW)
+    assert isinstance(refusal, Refusal)
+    assert refusal.budget is BudgetScope.TEAM_MONTHLY
+    assert refusal.resets_at == datetime.datetime(2025, 9, 1, tzinfo=datetime.UTC)
+    assert "team monthly budget of payments" in refusal.message
+    assert "2025-09-01T00:00:00+00:00" in refusal.message
+
+
+def test_spend_outside_the_window_does_not_count() -> None:
+    yesterday = NOW - datetime.timedelta(days=1)
+    spend = InMemorySpend([SpendEntry("alice", None, yesterday, 50.0)])
+    assert route(HARD, spend=spend).degraded_from is None
+
+
+def test_budget_day_starts_at_midnight_in_the_policy_zone() -> None:
+    zone = policy('timezone = "America/New_York"\n').budgets.zone
+    start, end = window(BudgetScope.DEVELOPER_DAILY, NOW, zone)
+    assert start.isoformat() == "2025-08-20T00:00:00-04:00"
+    assert end.isoformat() == "2025-08-21T00:00:00-04:00"
+
+
+def test_request_larger_than_the_primary_window_uses_a_fallback_that_fits() -> None:
+    request = Request(
+        RequestKind.CHAT,
+        "Review this dump for security problems.",
+        context_tokens=300_000,
+    )
+    decision = route(request)
+    assert decision.tier == "frontier"
+    assert decision.model == "gpt-5-2025-08-07"
+
+
+def test_canary_assignment_is_stable_and_shares_developers() -> None:
+    extra = 'canary = { model = "gpt-5-2025-08-07", percent = 30 }\n'
+    text = POLICY.replace("[tiers.standard]\n", extra + "[tiers.standard]\n")
+    canary_policy = parse_policy(text, Path("p.toml"), NOW.date()).policy
+    router = Router(canary_policy)
+    on_canary = []
+    for index in range(400):
+        decision = router.route(SIMPLE, Caller(f"dev{index}"), NOW)
+        assert isinstance(decision, Decision)
+        again = router.route(SIMPLE, Caller(f"dev{index}"), NOW)
+        assert again == decision
+        if decision.canary:
+            assert decision.model == "gpt-5-2025-08-07"
+            assert decision.fallbacks[0] == "gpt-4.1-mini-2025-04-14"
+            on_canary.append(index)
+    assert 80 <= len(on_canary) <= 160
+
+
+def test_every_decision_is_recorded_without_content() -> None:
+    records: list[RouteRecord] = []
+
+    class Sink:
+        def record_route(self, record: RouteRecord) -> None:
+            records.append(record)
+
+    route(HARD, sink=Sink())
+    assert len(records) == 1
+    assert records[0].tier == "frontier"
+    assert "session" not in repr(records[0])
+
+
+def test_a_failing_sink_does_not_fail_the_request() -> None:
+    class Broken:
+        def record_route(self, record: RouteRecord) -> None:
+            raise RuntimeError("disk full")
+
+    assert route(SIMPLE, sink=Broken()).tier == "fast"
+
+
+def test_extra_tier_is_chosen_by_its_score() -> None:
+    text = POLICY + '[tiers.tiny]\nmodels = ["gpt-4o-mini-2024-07-18"]\nmin_score = 0\n'
+    text = text.replace("[tiers.fast]\n", "[tiers.fast]\nmin_score = 0.1\n")
+    router = Router(parse_policy(text, Path("p.toml"), NOW.date()).policy)
+    decision = router.route(SIMPLE, ALICE, NOW)
+    assert isinstance(decision, Decision)
+    assert decision.tier == "tiny"
