@@ -134,7 +134,9 @@ class Workspace:
         return sorted(found)
 
     def _walk_rules(self, top: Path) -> Iterator[Path]:
-        for relative in self._walk(top):
+        # The whole root is walked once and kept: glob checks need the same list.
+        files = self.all_files() if top.resolve() == self.root else self._walk(top)
+        for relative in files:
             if classify(relative) is not None:
                 yield Path(f"{self.root}/{relative}")
 
