@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,10 @@ from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Workspace
 
 LintFiles = Callable[..., list[Finding]]
+
+# Token counts are cached on disk between runs; tests (and the servers they start)
+# must neither read a developer's cache nor leave entries in it.
+os.environ["LLMOPS_LS_CACHE_DIR"] = tempfile.mkdtemp(prefix="llmops-ls-tests-")
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
