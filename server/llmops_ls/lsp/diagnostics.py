@@ -55,7 +55,11 @@ class Diagnostics:
     def publish(self, project: Project, path: Path) -> None:
         """Send the last findings of a file to the client."""
         findings = project.findings.get(path.resolve(), [])
-        if not findings and path not in self._published:
+        if (
+            not findings
+            and path not in self._published
+            and not self.session.is_open(path)
+        ):
             return  # nothing shown before, nothing to clear
         doc = project.workspace.document(path)
         diagnostics = self.to_lsp(project, doc, findings)
@@ -99,6 +103,8 @@ class Diagnostics:
     def relint(self, paths: Iterable[Path], project: Project) -> None:
         """Lint several files again, each from its buffer if open or else from disk."""
         for path in sorted(set(paths)):
+            # Its cached document may hold what it read from the changed files.
+            project.file_changed(path)
             if project.workspace.exists(path):
                 self.lint_and_publish(path, project)
             else:

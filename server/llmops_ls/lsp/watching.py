@@ -131,7 +131,14 @@ class Watcher:
         for path in changed:
             if not self.session.is_open(path):
                 project.file_changed(path)
-        affected = project.dependents(changed, listing=listing)
+        affected = project.dependents(changed)
+        if listing:
+            # A new or deleted file can resolve an import, match a glob or add an
+            # always-applied rule anywhere: checking every file is cheap and sure.
+            affected.update(project.linted_files())
+            affected.update(
+                p for p in self.session.open_paths() if project.is_rules_file(p)
+            )
         for path, change in items:
             if self.session.is_open(path) or not project.is_rules_file(path):
                 continue
@@ -166,10 +173,9 @@ class Watcher:
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: FileSystemEvent) -> None:
-                if event.is_directory or event.event_type in (
-                    "opened",
-                    "closed_no_write",
-                ):
+                if event.event_type in ("opened", "closed", "closed_no_write"):
+                    return
+                if event.is_directory and event.event_type == "modified":
                     return
                 change = {
                     "created": Change.CREATED,
