@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("code", nargs="?", help="a rule code or name")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
+    route = commands.add_parser(
+        "route", help="read a request as JSON on stdin, print its routing decision"
+    )
+    route.add_argument("--developer", help="developer for canaries (default: $USER)")
+    route.add_argument("--team", help="team the request is attributed to")
+
     serve = commands.add_parser("serve", help="run the language server on stdio")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP (debugging)")
     serve.add_argument("--stdio", action="store_true", help="stdio (the default)")
@@ -86,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_rules(args)
         if args.command == "serve":
             return run_serve(args)
+        if args.command == "route":
+            return run_route(args)
     except ConfigError as exc:
         sys.stderr.write(f"llmops-ls: invalid configuration: {exc}\n")
         return EXIT_ERROR
@@ -158,6 +166,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
     serve(args.tcp)
     return EXIT_CLEAN
+
+
+def run_route(args: argparse.Namespace) -> int:
+    """`llmops-ls route`: exit 0 when routed, 1 when a budget refuses the request."""
+    from llmops_ls.route_command import route
+    from llmops_ls.routing.router import Caller
+
+    developer = args.developer or os.environ.get("USER") or "unknown"
+    return route(sys.stdin, sys.stdout, Caller(developer, args.team))
 
 
 def _split(value: str | None) -> list[str] | None:

@@ -1,0 +1,92 @@
+"""`llmops-ls route`: one request as JSON on stdin, its routing decision as JSON out.
+
+For dry runs and policy reviews. Budgets are not checked yet: spend comes from the
+telemetry store, which a later part of the project adds.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from typing import IO, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from llmops_ls.config.policy import load_policy
+from llmops_ls.errors import UsageError
+from llmops_ls.routing.features import Message, Request, RequestKind, TokenCounter
+from llmops_ls.routing.router import Caller, Decision, Router
+
+logger = logging.getLogger(__name__)
+
+
+class _MessageIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    role: str
+    content: str
+
+
+class RouteRequestIn(BaseModel):
+    """The request JSON read on stdin."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["inline_completion", "chat", "edit", "agent_step"]
+    prompt: str
+    attached_files: list[str] = Field(default_factory=list)
+    context_tokens: int = Field(0, ge=0)
+    language: str | None = None
+    messages: list[_MessageIn] = Field(default_factory=list)
+
+
+def parse_request(text: str) -> Request:
+    """The router request from the JSON text; UsageError naming the bad field."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"the request on stdin is not JSON: {exc}") from None
+    try:
+        parsed = RouteRequestIn.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"]) or "request"
+        raise UsageError(f"invalid request: {where}: {error['msg']}") from None
+    return Request(
+        kind=RequestKind(parsed.kind),
+        prompt=parsed.prompt,
+        attached_files=tuple(parsed.attached_files),
+        context_tokens=parsed.context_tokens,
+        language=parsed.language,
+        messages=tuple(Message(m.role, m.content) for m in parsed.messages),
+    )
+
+
+def route(
+    stdin: IO[str],
+    stdout: IO[str],
+    caller: Caller,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Route the request read from `stdin`; 0 when routed, 1 when refused."""
+    request = parse_request(stdin.read())
+    loaded = load_policy()
+    router = Router(loaded.policy, count=_token_counter())
+    decision = router.route(request, caller, now or datetime.datetime.now(datetime.UTC))
+    payload: dict[str, Any] = decision.to_dict()
+    payload["policy"] = str(loaded.path)
+    payload["budgets_checked"] = False
+    stdout.write(json.dumps(payload, indent=2) + "\n")
+    return 0 if isinstance(decision, Decision) else 1
+
+
+def _token_counter() -> TokenCounter:
+    try:
+        from llmops_ls.linter.tokens import count_tokens
+    except ImportError:  # pragma: no cover - the tokens module ships with the package
+        logger.debug("exact token counts unavailable; estimating")
+        from llmops_ls.routing.features import estimate_tokens
+
+        return estimate_tokens
+    return count_tokens

@@ -1,0 +1,116 @@
+"""`llmops-ls route`: a request as JSON on stdin, the decision as JSON on stdout."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from llmops_ls.cli import main
+from llmops_ls.config import policy as policy_module
+
+HARD = {
+    "kind": "agent_step",
+    "prompt": "Migrate every module from requests to httpx and update the tests.",
+    "attached_files": ["a.py", "b.py", "c.py", "d.py", "e.py"],
+    "context_tokens": 20000,
+}
+
+
+@pytest.fixture(autouse=True)
+def default_policy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("LLMOPS_POLICY", raising=False)
+    monkeypatch.setenv("LLMOPS_LS_CACHE_DIR", "")
+    monkeypatch.setattr(policy_module, "SYSTEM_POLICY_PATH", tmp_path / "none.toml")
+
+
+def route(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    request: object,
+    *args: str,
+) -> tuple[int, str, str]:
+    text = request if isinstance(request, str) else json.dumps(request)
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    status = main(["route", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_prints_the_decision_as_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = route(monkeypatch, capsys, HARD)
+    decision = json.loads(out)
+    assert status == 0
+    assert decision["tier"] == "frontier"
+    assert decision["model"] == "claude-opus-4-1-20250805"
+    assert decision["fallbacks"] == ["gpt-5-2025-08-07"]
+    assert decision["reasons"]
+    assert decision["policy"].endswith("default_policy.toml")
+
+
+def test_optional_fields_may_be_omitted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = {"kind": "inline_completion", "prompt": "def add(a, b):\n    return "}
+    status, out, _ = route(monkeypatch, capsys, request)
+    assert status == 0
+    assert json.loads(out)["tier"] == "fast"
+
+
+def test_messages_count_as_conversation(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    messages = [{"role": "user", "content": "x " * 400}] * 10
+    request = {"kind": "chat", "prompt": "And now?", "messages": messages}
+    _, out, _ = route(monkeypatch, capsys, request)
+    decision = json.loads(out)
+    assert decision["input_tokens"] > 1000
+    assert any("long conversation (10 turns)" in r for r in decision["reasons"])
+
+
+def test_not_json_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = route(monkeypatch, capsys, "{kind: chat")
+    assert (status, out) == (2, "")
+    assert "not JSON" in err
+
+
+def test_bad_field_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = route(monkeypatch, capsys, {"kind": "poem", "prompt": "x"})
+    assert status == 2
+    assert "kind" in err
+
+
+def test_invalid_policy_is_reported(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "policy.toml"
+    bad.write_text('[tiers.fast]\nmodels = ["gpt-5"]\n', encoding="utf-8")
+    monkeypatch.setenv("LLMOPS_POLICY", str(bad))
+    status, _, err = route(monkeypatch, capsys, HARD)
+    assert status == 2
+    assert "tiers.fast.models[0]" in err
+    assert "gpt-5-2025-08-07" in err
+
+
+def test_route_is_not_imported_with_the_cli() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, llmops_ls.cli; "
+        "print(any(m.startswith('llmops_ls.routing') for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
