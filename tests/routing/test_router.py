@@ -202,3 +202,16 @@ def test_extra_tier_is_chosen_by_its_score() -> None:
     decision = router.route(SIMPLE, ALICE, NOW)
     assert isinstance(decision, Decision)
     assert decision.tier == "tiny"
+
+
+def test_port_and_debug_as_nouns_are_not_requests_for_code() -> None:
+    # The fresh half of the labelled set sent "What port does PostgreSQL listen on?"
+    # and "Change the log level to debug" to the standard tier.
+    for prompt in ("What port does PostgreSQL use?", "Set the log level to debug."):
+        features = extract(Request(RequestKind.CHAT, prompt))
+        assert not any("write, change" in r for r in classify(features, prompt).reasons)
+
+
+def test_design_comparison_is_architecture() -> None:
+    prompt = "Compare process isolation with in-process sandboxing for our plugins."
+    assert Signal.ARCHITECTURE in extract(Request(RequestKind.CHAT, prompt)).signals

@@ -36,8 +36,10 @@ SHORT_PROMPT = -0.1
 
 # Verbs of work that changes or produces behaviour (as opposed to reading or tidying).
 _BUILD_VERBS = re.compile(
-    r"\b(?:add|implement|write|refactor|fix|bug|debug|convert|translate|port|rewrite"
-    r"|optimi[sz]e|review|tests?)\b",
+    r"\b(?:add|implement|write|refactor|fix|bug|convert|translate|rewrite"
+    r"|optimi[sz]e|review|tests?)\b"
+    # "port" and "debug" are also nouns (a TCP port, the debug log level).
+    r"|\b(?:port|debug) (?:this|it|the|that|these|why)\b",
     re.IGNORECASE,
 )
 # (threshold, points): the first threshold reached gives its points.

@@ -95,13 +95,16 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
     Signal.ARCHITECTURE: re.compile(
         r"\barchitect(?:ure|ural)?\b|\bdesign (?:the|a|an|our)\b|\bsystem design\b"
         r"|\bboundar(?:y|ies)\b|\bmonolith\b|\bevent[- ]sourcing\b"
-        r"|\bmulti-?tenan(?:t|cy)\b|\btrade-?offs?\b|\bmigration path\b",
+        r"|\bmulti-?tenan(?:t|cy)\b|\btrade-?offs?\b|\bmigration path\b"
+        r"|\b(?:propose|recommend) (?:how|an?|the)\b|\bplugin system\b"
+        r"|\bisolation\b|\bsandbox(?:ing)?\b|\bcompare\b[^.?!\n]{0,60}\b(?:with|to)\b",
         re.IGNORECASE,
     ),
     Signal.CONCURRENCY: re.compile(
         r"\brace condition|\bdeadlock|\bthread[- ]safe|\block[- ]free\b"
         r"|\batomic(?:ity|ally)?\b|\bconcurren(?:t|cy)\b|\bmutex\b|\bsemaphore\b"
-        r"|\bdata race\b|\b(?:two|several|multiple) (?:workers|threads|processes)\b"
+        r"|\bdata race\b|\bcontention\b|\bexactly[- ]once\b|\bat[- ]least[- ]once\b"
+        r"|\b(?:two|several|multiple) (?:workers|threads|processes|goroutines)\b"
         r"|\bshared?\b[^.?!\n]{0,20}\b(?:state|dict|map|memory)\b"
         r"|\bintermittent(?:ly)?\b|\bflaky\b",
         re.IGNORECASE,
