@@ -11,10 +11,10 @@ the classifier was frozen and scored 75 % on first run (2 under-routed, one hard
 the cheapest tier with exact counts). Its misses then fixed two vocabulary gaps (nouns
 "port"/"debug", design comparisons), so it is no longer held out either.
 
-Routing uses the embedded default
-policy, no budgets, and a fixed developer. Cost is the catalogue list price of the
-routed model for the request's input tokens plus the router's expected output tokens,
-compared with sending the same requests to the frontier tier's primary model.
+Routing uses the embedded default policy, no budgets, and a fixed developer. Cost is
+the catalogue list price of the routed model for the request's input tokens plus the
+router's expected output tokens, compared with sending the same requests to the
+frontier tier's primary model.
 """
 
 from __future__ import annotations
