@@ -54,6 +54,25 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 
+_CODE_CHARS = "{}=;<>\u2502\u251c\u2514"
+_CODE_STARTS = (
+    "import ",
+    "export ",
+    "return ",
+    "const ",
+    "let ",
+    "var ",
+    "def ",
+    "class ",
+    "function ",
+    "if ",
+    "from ",
+    "async ",
+    "await ",
+    "for ",
+    "while ",
+    "print(",
+)
 _LINE_LEAD = " \t-*+>0123456789.)[]"
 _LINE_TAIL = " \t\r.!;:,"
 # Lines shorter than this (after normalising) are labels, not instructions.
@@ -196,8 +215,13 @@ def line_index(doc: RulesDocument) -> list[str]:
 
 
 def is_instruction_key(key: str) -> bool:
-    """Whether a line key is long enough to be an instruction, not a label."""
-    return len(key) >= MIN_DIRECTIVE_CHARS and key.count(" ") >= MIN_DIRECTIVE_WORDS - 1
+    """Whether a line key reads as an instruction: not a label, not stray code."""
+    if len(key) < MIN_DIRECTIVE_CHARS or key.count(" ") < MIN_DIRECTIVE_WORDS - 1:
+        return False
+    # Code pasted without a fence repeats lines (imports, braces) by nature.
+    if key.startswith(_CODE_STARTS) or key.endswith(("{", "(", "[", ",")):
+        return False
+    return not any(c in key for c in _CODE_CHARS)
 
 
 def instruction_lines(doc: RulesDocument, key: str) -> list[int]:

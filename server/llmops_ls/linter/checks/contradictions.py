@@ -31,29 +31,19 @@ RULE = "contradiction"
 _TOPIC_WORDS = (
     "indent",
     "semi",
-    "single",
-    "double",
+    "quot",
     "npm",
-    "pnpm",
     "yarn",
     "bun",
     "jest",
     "vitest",
     "pytest",
     "unittest",
-    "tabs",
 )
-_ACTION_WORDS = (
-    "always",
-    "never",
-    "do not",
-    "don't",
-    "don\u2019t",
-    "must not",
-    "should not",
-    "shouldn't",
-    "avoid",
-)
+# Negations, found by their shortest common part; "always" is looked for only where
+# a negation exists (see `_positive_at`).
+_ACTION_WORDS = ("never", "not ", "n't", "n\u2019t", "avoid")
+_NEGATION_HEADS = {"not ": ("do ", "must ", "should "), "n't": ("do", "should")}
 _CLAUSE_SPLIT = re.compile(
     r"[,;:()]|\s+(?:but|while|whereas|and then)\s+|\s[-\u2013\u2014]\s|\.\s",
     re.IGNORECASE,
@@ -125,12 +115,14 @@ _ACTION_TRIGGER = re.compile(
 # What may stand between the start of a clause and its always/never word.
 _ACTION_LEAD = re.compile(
     r"(?:^|[,;:.!?]\s|\s[-\u2013\u2014]\s)[ \t]*(?:(?:[-*+>]|\d{1,3}[.)])[ \t]+)*"
-    r"(?:\*\*|__)?(?:please\s+|you\s+)?$"
+    r"(?:\*\*|__)?(?:please\s+|you\s+)?$",
+    re.MULTILINE,
 )
 _CLAUSE_END = re.compile(r"[.;:!?,()]|\s[-\u2013\u2014]\s|$", re.MULTILINE)
 _ACTION_STOP = re.compile(
     r"\b(?:unless|except|when|if|because|since|until|so that)\b", re.IGNORECASE
 )
+_POSITIVE_WORDS = ("always", "please", "you must", "you should", "must", "do")
 _MIN_ACTION_WORDS = 2
 _MIN_ACTION_CHARS = 10
 
@@ -162,7 +154,9 @@ class Claim:
         if self.topic == "semicolons":
             return "semicolons" if self.positive else "no semicolons"
         label = _CHOICE_LABELS.get(self.topic, "{}").format(self.choice)
-        return label if self.positive else f"not {label}"
+        if self.positive:
+            return label
+        return f"never {label}" if label.startswith("use ") else f"no {label}"
 
 
 _CHOICE_LABELS = {
@@ -182,7 +176,7 @@ def check_contradictions(doc: RulesDocument, ctx: CheckContext) -> Iterator[Find
     others = [(other, claims_of(other)) for other in chain if other is not doc]
     if not own:
         return
-    own = own + _positive_actions(doc, own, others)
+    own = sorted(own + _positive_actions(doc, own, others), key=lambda c: c.start)
     reported: set[int] = set()
     for i, claim in enumerate(own):
         for earlier in own[:i]:
@@ -213,7 +207,7 @@ def _finding(
     where = "" if other_doc is doc else f" in {other_doc.relative}"
     line = other_doc.source.position(other.start).line + 1
     message = (
-        f"contradiction: this says {claim.describe()}, but line {line}{where} says "
+        f"this says {claim.describe()}, but line {line}{where} says "
         f"{other.describe()}; the model cannot follow both"
     )
     related = ctx.related(
@@ -232,14 +226,15 @@ def claims_of(doc: RulesDocument) -> list[Claim]:
     found: list[Claim] = []
     seen: set[int] = set()
     for at in _occurrences(lowered, _TOPIC_WORDS):
-        if not markdown.is_prose(at) or _word_char_before(lowered, at):
+        if not markdown.is_prose(at):
             continue
         start, end = directives.sentence_bounds(doc, at)
         if start not in seen:
             seen.add(start)
             found.extend(_topic_claims(doc, start, end))
     for at in _occurrences(lowered, _ACTION_WORDS):
-        if not _may_open_clause(lowered, at):
+        at = _negation_start(lowered, at)
+        if at < 0 or not _may_open_clause(lowered, at):
             continue
         m = _ACTION_TRIGGER.match(lowered, at)
         if m is None:
@@ -264,6 +259,18 @@ def _occurrences(text: str, words: tuple[str, ...]) -> Iterator[int]:
             at = find(word, at + 1)
 
 
+def _negation_start(text: str, at: int) -> int:
+    """Where the negation whose key part is at `at` starts, or -1 if it is not one."""
+    key = text[at : at + 3]
+    if key in ("nev", "avo"):
+        return at
+    heads = _NEGATION_HEADS["not " if key == "not" else "n't"]
+    for head in heads:
+        if text.startswith(head, at - len(head)):
+            return at - len(head)
+    return -1
+
+
 def _may_open_clause(text: str, offset: int) -> bool:
     """A quick test, before the regex, that a word may start a clause."""
     j = offset - 1
@@ -274,20 +281,19 @@ def _may_open_clause(text: str, offset: int) -> bool:
     return text[max(0, j - 5) : j + 1].endswith(("you", "please"))
 
 
-def _word_char_before(text: str, offset: int) -> bool:
-    return offset > 0 and (text[offset - 1].isalnum() or text[offset - 1] in "_-.@/")
-
-
 def _topic_claims(doc: RulesDocument, start: int, end: int) -> list[Claim]:
     sentence = doc.text[start:end]
     if sentence.lstrip().startswith("#"):
+        return []
+    options = _options(sentence)
+    if not options:
         return []
     context = directives.context_before(doc, start)
     languages = _languages(sentence + " " + context)
     flip = directives.is_negative_context(context)
     return [
         Claim(topic, choice, positive and not flip, start, end, languages)
-        for topic, choice, positive in _options(sentence)
+        for topic, choice, positive in options
     ]
 
 
@@ -434,7 +440,8 @@ def _positive_at(
     if not doc.markdown.is_prose(at):
         return None
     start, end = directives.sentence_bounds(doc, at)
-    if doc.text[start:at].strip(" *_`\"'"):
+    lead = lowered[start:at].strip(" *_`\"'")
+    if lead and lead not in _POSITIVE_WORDS:
         return None
     stop = _CLAUSE_END.search(lowered, at + len(raw))
     tail = lowered[at + len(raw) : stop.start() if stop else len(lowered)].strip()
