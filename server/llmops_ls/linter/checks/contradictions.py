@@ -122,6 +122,7 @@ _CLAUSE_END = re.compile(r"[.;:!?,()]|\s[-\u2013\u2014]\s|$", re.MULTILINE)
 _ACTION_STOP = re.compile(
     r"\b(?:unless|except|when|if|because|since|until|so that)\b", re.IGNORECASE
 )
+_NEGATED_ENDINGS = ("never ", "not ", "n't ", "n\u2019t ", "avoid ")
 _POSITIVE_WORDS = ("always", "please", "you must", "you should", "must", "do")
 _MIN_ACTION_WORDS = 2
 _MIN_ACTION_CHARS = 10
@@ -437,7 +438,8 @@ def _positive_at(
     doc: RulesDocument, lowered: str, at: int, raw: str, action: str
 ) -> Claim | None:
     """A plain imperative at `at` stating `action`, if that is what is there."""
-    if not doc.markdown.is_prose(at):
+    before = lowered[max(0, at - 8) : at]
+    if before.endswith(_NEGATED_ENDINGS) or not doc.markdown.is_prose(at):
         return None
     start, end = directives.sentence_bounds(doc, at)
     lead = lowered[start:at].strip(" *_`\"'")

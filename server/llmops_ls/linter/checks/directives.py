@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -25,6 +26,7 @@ _CONDITION_LEADS = {
 }
 # ... and words that make a rule optional.
 _SOFT = ("try to ", "consider ", "generally", "ideally", "should probably")
+_SUGGESTION = re.compile(r" +(?:\w+ing|whether|adding)\b")
 _EXAMPLE_WORDS = ("e.g", "eg.", "such as", "for example", "including", "like ")
 _VAGUE_WORDS = (*_CONDITION_LEADS, *_SOFT, "etc.")
 
@@ -113,13 +115,17 @@ def _hedge_at(lowered: str, at: int) -> tuple[int, int, str] | None:
             return None
     if lowered.startswith("etc.", at):
         # "such as a, b, etc." announces examples: the list is meant to be open.
+        # So does a parenthesised list: "(camelCase, snake_case, etc.)".
         line = lowered[lowered.rfind("\n", 0, at) + 1 : at]
-        if any(word in line for word in _EXAMPLE_WORDS):
+        if line.count("(") > line.count(")") or any(w in line for w in _EXAMPLE_WORDS):
             return None
         return at, at + 4, "etc"
     word = next(w for w in _SOFT if lowered.startswith(w, at))
     end = at + len(word.rstrip())
     if end < len(lowered) and lowered[end].isalnum():
+        return None
+    if word == "consider " and not _SUGGESTION.match(lowered, end):
+        # "Consider edge cases" asks to think about them; "consider using" suggests.
         return None
     return at, end, "soft"
 
