@@ -9,6 +9,7 @@ recorded, and a change to any of them re-lints the file.
 from __future__ import annotations
 
 import logging
+import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class TrackingWorkspace(Workspace):
     """A workspace that records which files a lint reads and whether it lists files."""
 
     def __init__(self, root: Path, **options: Any) -> None:
+        self._exists: dict[Path, bool] = {}
         super().__init__(root, **options)
         self._reads: set[Path] | None = None
         self._listed = False
@@ -51,20 +53,64 @@ class TrackingWorkspace(Workspace):
 
     def document(self, path: Path, tool: Tool | None = None) -> RulesDocument:
         """The document for a path (recorded as a dependency while recording)."""
+        key = normalised(path)
         if self._reads is not None:
-            self._reads.add(path.resolve())
+            self._reads.add(key)
+        # Load chains ask for every always-applied rule on each keystroke; a cache hit
+        # by the plain path spares the `resolve` the base class does first.
+        cached = self._documents.get(key)
+        if cached is not None and tool is None:
+            return cached
         return super().document(path, tool)
 
     def exists(self, path: Path) -> bool:
-        """Whether a file exists (recorded as a dependency while recording)."""
+        """Whether a file exists (recorded as a dependency while recording).
+
+        Answers are remembered until the file list changes or a buffer is opened or
+        closed: a large file links the same targets on every keystroke, and each
+        answer from the disk costs a `resolve`.
+        """
+        key = normalised(path)
         if self._reads is not None:
-            self._reads.add(path.resolve())
-        return super().exists(path)
+            self._reads.add(key)
+        known = self._exists.get(key)
+        if known is None:
+            known = self._exists[key] = super().exists(path)
+        return known
+
+    def set_overlay(self, path: Path, text: str | None) -> None:
+        """Use a buffer's text for a file; opening or closing one may create it."""
+        if text is None or not self._exists.get(normalised(path), False):
+            self._exists.clear()
+        super().set_overlay(path, text)
+
+    def invalidate(self, path: Path | None = None) -> None:
+        """Forget cached content (and, for everything, what exists)."""
+        if path is None:
+            self._exists.clear()
+        super().invalidate(path)
+
+    def forget_file_list(self) -> None:
+        """Re-walk the tree on next use; files may have appeared or gone."""
+        self._exists.clear()
+        super().forget_file_list()
 
     def all_files(self) -> list[str]:
         """Every file under the root (recorded: creating a file may change findings)."""
         self._listed = True
         return super().all_files()
+
+
+def normalised(path: Path) -> Path:
+    """An absolute path without `..`, cheaply: no symbolic links are resolved.
+
+    Dependencies are recorded for every link and import of every lint, where
+    `Path.resolve` (a system call per component) would cost more than the check.
+    """
+    text = str(path)
+    if text.startswith("/") and "/." not in text and "//" not in text:
+        return path
+    return Path(os.path.normpath(os.path.abspath(text)))
 
 
 @dataclass(slots=True)
@@ -234,6 +280,7 @@ class Project:
         """Linted files that read any of `changed` (or the file list, if `listing`)."""
         result: set[Path] = set()
         for path in changed:
+            result.update(self._readers.get(normalised(path), ()))
             result.update(self._readers.get(path.resolve(), ()))
         if listing:
             result.update(self._listers)

@@ -1,0 +1,284 @@
+"""Latency and memory of `llmops-ls serve`, measured with a plain LSP client over stdio.
+
+    .venv/bin/python benchmarks/lsp_latency.py [--edits 300] [--soak-edits 10000]
+
+Figures:
+- time from process start to the `initialize` reply;
+- resident memory after the start-up scan of the Cursor corpus (copied into a temporary
+  workspace's `.cursor/rules/`, next to a 2,000-line CLAUDE.md);
+- didChange -> publishDiagnostics latency (p50, p95, max) for the 2,000-line CLAUDE.md
+  and the largest corpus file, one incremental edit at a time, each awaited;
+- resident memory before and after `--soak-edits` edits.
+The server does not debounce: every didChange is linted and published at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE.parent.parent / "shared" / "corpus" / "cursor-rules"
+LARGEST = "netlify-official-cursorrules-prompt-file.mdc"
+
+
+class Client:
+    """A minimal JSON-RPC client over a subprocess's stdio."""
+
+    def __init__(self, command: list[str], cwd: Path) -> None:
+        self.started = time.perf_counter()
+        env = {**os.environ, "LLMOPS_LS_CACHE_DIR": ""}
+        self.process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        self.next_id = 0
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def request(self, method: str, params: Any) -> int:
+        self.next_id += 1
+        self.send({"id": self.next_id, "method": method, "params": params})
+        return self.next_id
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"method": method, "params": params})
+
+    def read(self) -> dict[str, Any]:
+        stdout = self.process.stdout
+        assert stdout is not None
+        length = 0
+        while True:
+            line = stdout.readline()
+            if not line:
+                raise EOFError("server closed its output")
+            if line in (b"\r\n", b"\n"):
+                break
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        message: dict[str, Any] = json.loads(stdout.read(length))
+        if "method" in message and "id" in message:
+            # Requests from the server (progress tokens, registrations, settings).
+            result: Any = None
+            if message["method"] == "workspace/configuration":
+                result = [None for _ in message["params"]["items"]]
+            self.send({"id": message["id"], "result": result})
+        return message
+
+    def wait(self, predicate: Any) -> dict[str, Any]:
+        while True:
+            message = self.read()
+            if predicate(message):
+                return message
+
+    def rss_mib(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def close(self) -> None:
+        self.request("shutdown", None)
+        self.notify("exit", None)
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def claude_md(lines: int) -> str:
+    """A realistic CLAUDE.md of about `lines` lines: sections, lists, code, imports.
+
+    Every section says something different, as a real file does; repeating one
+    section would make each edit report hundreds of duplicate-directive findings.
+    """
+    out = [
+        "# Platform monorepo",
+        "",
+        "See @docs/architecture.md for the big picture.",
+        "",
+    ]
+    verbs = ("Keep", "Document", "Test", "Review", "Benchmark", "Version", "Audit")
+    things = ("handlers", "migrations", "fixtures", "queues", "caches", "schemas")
+    section = 0
+    while len(out) < lines - 12:
+        section += 1
+        verb = verbs[section % len(verbs)]
+        thing = things[section % len(things)]
+        out += [f"## Area {section}: {thing}", ""]
+        out += [
+            f"- {verb} the {thing} of area {section} in `src/area{section}/`.",
+            f"- Area {section} owns port {8000 + section}; never hard-code it.",
+            f"- Name feature flags `area{section}_<flag>`; remove them after launch.",
+            f"- Ask the area-{section} owners before changing its public {thing}.",
+            "",
+            "```python",
+            f"def handler_{section}(request: Request) -> Response:",
+            "    return Response(status=204)",
+            "```",
+            "",
+            f"Background for area {section}: [architecture](docs/architecture.md).",
+            "",
+        ]
+    return "\n".join(out[:lines]) + "\n"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure_edits(client: Client, path: Path, edits: int) -> list[float]:
+    """Open a file, then time `edits` one-character edits to their diagnostics."""
+    uri = path.as_uri()
+    text = path.read_text(encoding="utf-8")
+    client.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {
+                "uri": uri,
+                "languageId": "markdown",
+                "version": 1,
+                "text": text,
+            }
+        },
+    )
+    client.wait(lambda m: _diagnostics_for(m, uri, 1))
+    lines = text.count("\n")
+    timings: list[float] = []
+    for version in range(2, edits + 2):
+        line = (version * 7919) % max(lines - 1, 1)
+        if version % 2 == 0:
+            change = {"range": _range(line, 0, line, 0), "text": "x"}
+        else:
+            change = {"range": _range(line, 0, line, 1), "text": ""}
+        started = time.perf_counter()
+        client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [change],
+            },
+        )
+        client.wait(lambda m, v=version: _diagnostics_for(m, uri, v))
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def _range(l1: int, c1: int, l2: int, c2: int) -> dict[str, Any]:
+    return {
+        "start": {"line": l1, "character": c1},
+        "end": {"line": l2, "character": c2},
+    }
+
+
+def _diagnostics_for(message: dict[str, Any], uri: str, version: int) -> bool:
+    if message.get("method") != "textDocument/publishDiagnostics":
+        return False
+    params = message["params"]
+    return bool(params["uri"] == uri and params.get("version") == version)
+
+
+def _scan_done(message: dict[str, Any]) -> bool:
+    value = message.get("params", {}).get("value", {})
+    return message.get("method") == "$/progress" and value.get("kind") == "end"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=300)
+    parser.add_argument("--soak-edits", type=int, default=10_000)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="llmops-bench-") as folder:
+        root = Path(folder)
+        (root / ".git").mkdir()
+        rules = root / ".cursor" / "rules"
+        rules.mkdir(parents=True)
+        for source in sorted(args.corpus.glob("*.mdc")):
+            shutil.copy(source, rules / source.name)
+        (root / "docs").mkdir()
+        (root / "docs" / "architecture.md").write_text("# Architecture\n\nServices.\n")
+        big = root / "CLAUDE.md"
+        big.write_text(claude_md(2000), encoding="utf-8")
+
+        client = Client([sys.executable, "-m", "llmops_ls", "serve"], root)
+        client.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": root.as_uri(),
+                "capabilities": {
+                    "window": {"workDoneProgress": True},
+                    "workspace": {
+                        "configuration": True,
+                        "didChangeWatchedFiles": {"dynamicRegistration": True},
+                    },
+                },
+            },
+        )
+        client.wait(lambda m: m.get("id") == 1)
+        initialize_ms = (time.perf_counter() - client.started) * 1000
+        client.notify("initialized", {})
+        scan_started = time.perf_counter()
+        client.wait(_scan_done)
+        scan_ms = (time.perf_counter() - scan_started) * 1000
+        rss_after_scan = client.rss_mib()
+
+        results: dict[str, Any] = {
+            "files_scanned": len(list(rules.glob("*.mdc"))) + 1,
+            "initialize_reply_ms": round(initialize_ms, 1),
+            "scan_ms": round(scan_ms, 1),
+            "rss_after_scan_mib": round(rss_after_scan, 1),
+            "debounce_ms": 0,
+        }
+        for label, path in (
+            ("CLAUDE.md (2,000 lines)", big),
+            (LARGEST, rules / LARGEST),
+        ):
+            timings = measure_edits(client, path, args.edits)
+            results[label] = {
+                "edits": len(timings),
+                "p50_ms": round(statistics.median(timings), 2),
+                "p95_ms": round(percentile(timings, 0.95), 2),
+                "max_ms": round(max(timings), 2),
+            }
+
+        rss_before_soak = client.rss_mib()
+        soak = measure_edits(client, big, args.soak_edits) if args.soak_edits else []
+        rss_after_soak = client.rss_mib()
+        results["soak"] = {
+            "edits": len(soak),
+            "rss_before_mib": round(rss_before_soak, 1),
+            "rss_after_mib": round(rss_after_soak, 1),
+            "p95_ms": round(percentile(soak, 0.95), 2) if soak else None,
+        }
+        client.close()
+
+    json.dump(results, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
