@@ -238,7 +238,7 @@ _GENERIC_MIN_ENTROPY_BITS = 3.0
 
 
 def find_secrets(text: str) -> list[SecretMatch]:
-    """Credentials in `text`, in order of position, each span covering the value only."""
+    """Credentials in `text` by position, each span covering the value only."""
     found: list[SecretMatch] = []
     for detector in _DETECTORS:
         for match in detector.pattern.finditer(text):
@@ -252,7 +252,7 @@ def find_secrets(text: str) -> list[SecretMatch]:
             item = _assigned(text, match)
             if item is not None:
                 found.append(item)
-            # `url: postgres://user:pass@host`: the URL is inside the value just matched.
+            # `url: postgres://user:pass@host`: the URL is inside the value matched.
             inner = text.find("://", match.start() + 1, match.end())
             if inner != -1:
                 url = _ASSIGNMENTS[1].match(text, inner)

@@ -1,5 +1,4 @@
-"""Checks: instructions that work against the user (prompt-injection, remote-script,
-hidden-directive).
+"""Checks for instructions that work against the user, visible or hidden.
 
 Rules files are shared, copied from the internet and edited by many hands, and an
 assistant obeys them with the user's permissions. These checks look for the shapes that
@@ -22,12 +21,14 @@ from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.registry import check
 
-# --- overriding the instructions -------------------------------------------------------
+# --- overriding the instructions
 
-# Anchors omit the first letter so that `Ignore` and `ignore` share one scan; the full
-# pattern is matched from one character before the hit.
-_OVERRIDE_ANCHOR_LIST = tuple(
-    re.compile(anchor) for anchor in ("gnore", "isregard", "orget", "ou are now")
+# One pass each: `re` scans fast only for a literal first character, so the verbs are
+# found from their `g` and "you are now" from its `w`, checked by look-behinds; the full
+# pattern is then matched from the start of the word.
+_OVERRIDE_ANCHORS = (
+    (re.compile(r"g(?:(?<=[iI]g)nore|(?<=[dD]isreg)ard|(?<=[fF]org)et)"), (1, 5, 3)),
+    (re.compile(r"w(?<=[yY]ou are now)"), (10,)),
 )
 _QUALIFIER = (
     r"(?:all|any|every|each|of|the|your|my|these|those|previous|prior|above|earlier"
@@ -49,7 +50,8 @@ _OVERRIDE = re.compile(
           [ \t]+told|you[ \t]+have[ \t]+been[ \t]+told)\b
       | the[ \t]+(?:above|system[ \t]+prompt)\b
     )
-  | you[ \t]+are[ \t]+now[ \t]+(?:dan\b|jailbr\w+|in[ \t]+(?:developer|god|dan)[ \t]+mode
+  | you[ \t]+are[ \t]+now[ \t]+(?:dan\b|jailbr\w+
+      |in[ \t]+(?:developer|god|dan)[ \t]+mode
       |(?:an?[ \t]+)?(?:unrestricted|unfiltered|uncensored)\b|free[ \t]+(?:from|of)
       [ \t]+(?:all[ \t]+|your[ \t]+)?(?:rules|restrictions|guidelines)
       |no[ \t]+longer[ \t]+(?:bound|restricted|an?[ \t]+(?:ai|assistant)))
@@ -57,7 +59,7 @@ _OVERRIDE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-# --- hiding things from the user -------------------------------------------------------
+# --- hiding things from the user
 
 _NOT = r"(?:do[ \t]+not|don'?t|never|must[ \t]+not|mustn'?t|should[ \t]+not|shouldn'?t)"
 _PRONOUN = r"(?:this|these|that|it|them|anything|any[ \t]+of[ \t]+(?:this|these|it))"
@@ -81,7 +83,7 @@ _CONCEAL_TAIL_REQUIRED = re.compile(
     re.IGNORECASE,
 )
 _CONCEAL_AFTER = re.compile(
-    r"""^(?:[ \t]+(?:about[ \t]+(?:this|these|it|that|any[ \t]+of)|that[ \t]+you
+    r"""(?:[ \t]+(?:about[ \t]+(?:this|these|it|that|any[ \t]+of)|that[ \t]+you
     |what[ \t]+you|you[ \t]+(?:did|have|are[ \t]+doing|changed)|knowing|noticing
     |finding[ \t]+out))""",
     re.IGNORECASE | re.VERBOSE,
@@ -93,9 +95,21 @@ _MENTION = re.compile(
     r"[ \t]+(?:response|reply|answer|output)))",
     re.IGNORECASE,
 )
+_CONCEAL_WORDS = (
+    "not",
+    "n't",
+    "never",
+    "hide",
+    "conceal",
+    "keep",
+    "withhold",
+    "without",
+)
+_MENTION_ANCHOR = re.compile("mention th")
+_USER_ANCHOR = re.compile("the user")
 _CONCEAL_WINDOW = 80
 
-# --- running code from the network, sending data away ----------------------------------
+# --- running code from the network, sending data away
 
 _FETCHER = r"(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod)"
 _SHELL = (
@@ -127,10 +141,11 @@ _SENSITIVE = (
     r"|/etc/passwd|/etc/shadow)"
 )
 _HAS_SENSITIVE = re.compile(_SENSITIVE + r"|\b(?:env|printenv)\b", re.IGNORECASE)
-_FETCHER_ANCHORS = (re.compile("curl"), re.compile("wget"))
+_SCHEME_SEPARATOR = re.compile("://")
+# Searched between the start of a line and a URL in it: uploads of a secret file.
 _UPLOAD = re.compile(
-    rf"""(?:curl|wget)\b[^\n]*?[ \t](?:-d|--data(?:-binary|-raw|-urlencode)?|-F|--form
-    |-T|--upload-file|--post-file|--body-file)[ \t=]*["']?(?:\w+=)?@?[^\s"']*
+    rf"""\b(?:curl|wget)\b[^\n]*?[ \t](?:-d|--data(?:-binary|-raw|-urlencode)?|-F
+    |--form|-T|--upload-file|--post-file|--body-file)[ \t=]*["']?(?:\w+=)?@?[^\s"']*
     {_SENSITIVE}[^\n]*""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -145,6 +160,19 @@ _EXFIL_PROSE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _EXFIL_WINDOW = 200
+_EXFIL_VERBS = (
+    "send",
+    "upload",
+    "post",
+    "transmit",
+    "exfiltrat",
+    "forward",
+    "copy",
+    "leak",
+    "share",
+    "email",
+    "paste",
+)
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:never|not|don'?t|doesn'?t|avoid|no|without|prevent|block|refuse|reject"
     r"|forbid|forbidden|prohibit\w*)\b[^.!?\n]*)$",
@@ -157,13 +185,14 @@ _DISCUSSION = re.compile(
     r"|for example|refuse|detect|flag (?:it|them|this)",
     re.IGNORECASE,
 )
-_QUOTE_CHARS = "\"'`“”‘’«»"
+_QUOTE_CHARS = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
-# --- comments that hide instructions ---------------------------------------------------
+# --- comments that hide instructions
 
 _NOT_DIRECTIVE = re.compile(
     r"""^\s*(?:markdownlint|prettier-ignore|eslint|cspell|spell-?checker|vale\b|textlint
-    |remark-|\#?(?:end)?region\b|/?toc\b|omit[ \t]+in[ \t]+toc|(?:begin|end|start|stop)\b
+    |remark-|\#?(?:end)?region\b|/?toc\b|omit[ \t]+in[ \t]+toc
+    |(?:begin|end|start|stop)\b
     |spdx-|copyright|\(c\)|©|license|licensed[ \t]+under|todo\b|fixme\b|xxx\b|hack\b
     |note\b|nb\b|@|lint-|generated|auto-?generated|this[ \t]+file[ \t]+(?:is|was)
     [ \t]+(?:auto-?)?generated|do[ \t]+not[ \t]+edit|prettier|docs?:|snippet|include
@@ -175,7 +204,8 @@ _INSTRUCTION_WORDS = re.compile(
     |disregard|forget|pretend|instead|you[ \t]+(?:are|will|must|should|need|may)
     |you'(?:re|ll)|your[ \t]+(?:task|job|role|goal|response|answer)|the[ \t]+user
     |the[ \t]+assistant|assistant|ai|llm|model|claude|copilot|cursor|gpt|gemini|agent
-    |system[ \t]+prompt|instructions?|secretly|silently|quietly|without[ \t]+telling)\b""",
+    |system[ \t]+prompt|instructions?|secretly|silently|quietly
+    |without[ \t]+telling)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 _IMPERATIVE_START = re.compile(
@@ -187,15 +217,18 @@ _IMPERATIVE_START = re.compile(
     |recommend|suggest|include|put|change|modify|update|commit|push|disable|bypass)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+_REF_ANCHOR = re.compile(r"\]:")
 _REF_COMMENT = re.compile(
     r"""^[ ]{0,3}\[(?://|comment|_|\#|todo|note)\]:[ \t]*(?:\#|<>|<\#>)[ \t]*
     (?:\((?P<paren>[^\n]*)\)|"(?P<dq>[^\n]*)"|'(?P<sq>[^\n]*)')[ \t]*$""",
     re.IGNORECASE | re.VERBOSE | re.MULTILINE,
 )
 _HIDDEN_ELEMENT = re.compile(
-    r"""<(?P<tag>[a-zA-Z][a-zA-Z0-9]*)\b[^>\n]*?(?:\shidden\b|style[ \t]*=[ \t]*["'][^"']*
+    r"""<(?P<tag>[a-zA-Z][a-zA-Z0-9]*)\b[^>\n]*?
+    (?:\shidden\b|style[ \t]*=[ \t]*["'][^"']*
     (?:display[ \t]*:[ \t]*none|visibility[ \t]*:[ \t]*hidden|font-size[ \t]*:[ \t]*0
-    (?:px|em|rem|pt)?\b|opacity[ \t]*:[ \t]*0(?:\.0+)?\b))[^>\n]*>(?P<body>[^<]{1,2000})<""",
+    (?:px|em|rem|pt)?\b|opacity[ \t]*:[ \t]*0(?:\.0+)?\b))[^>\n]*>
+    (?P<body>[^<]{1,2000})<""",
     re.IGNORECASE | re.VERBOSE,
 )
 _MIN_DIRECTIVE_WORDS = 4
@@ -207,8 +240,7 @@ def check_injection(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
     text = doc.text
     yield from _overrides(doc, ctx, text)
     yield from _concealment(doc, ctx, text)
-    if "|" in text or "://" in text or "$(" in text or "<(" in text:
-        yield from _commands(doc, ctx, text)
+    yield from _commands(doc, ctx, text)
 
 
 @check("hidden-directive")
@@ -226,11 +258,12 @@ def check_hidden_directive(doc: RulesDocument, ctx: CheckContext) -> Iterator[Fi
                 doc,
                 start,
                 end,
-                "instruction inside an HTML comment: rendered Markdown hides it, but the "
-                "model reads it; make it visible or delete it",
+                "instruction inside an HTML comment: rendered Markdown hides it, but "
+                "the model reads it; make it visible or delete it",
             )
-    if "]:" in text:
-        for match in _REF_COMMENT.finditer(text):
+    for hit in _REF_ANCHOR.finditer(text):
+        match = _REF_COMMENT.match(text, text.rfind("\n", 0, hit.start()) + 1)
+        if match is not None:
             group = match.lastgroup or "paren"
             if doc.markdown.is_prose(match.start()) and _is_instruction(match[group]):
                 yield ctx.finding(
@@ -262,16 +295,15 @@ def _is_instruction(body: str) -> bool:
 
 
 def _overrides(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding]:
-    seen = -1
-    for anchor in _OVERRIDE_ANCHOR_LIST:
+    for anchor, backs in _OVERRIDE_ANCHORS:
         for hit in anchor.finditer(text):
-            start = hit.start() - 1
-            if start <= seen:
-                continue
-            match = _OVERRIDE.match(text, start)
+            match = None
+            for back in backs:
+                match = _OVERRIDE.match(text, hit.start() - back)
+                if match is not None:
+                    break
             if match is None or not _is_instruction_text(doc, text, match.start()):
                 continue
-            seen = match.end()
             yield ctx.finding(
                 "prompt-injection",
                 doc,
@@ -283,9 +315,12 @@ def _overrides(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Fin
 
 
 def _concealment(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding]:
-    for hit in re.finditer("the user", text):
+    for hit in _USER_ANCHOR.finditer(text):
         pos = hit.start()
         window = text[max(0, pos - _CONCEAL_WINDOW) : pos]
+        lowered = window.lower()
+        if not any(word in lowered for word in _CONCEAL_WORDS):
+            continue
         before = _CONCEAL_BEFORE.search(window)
         if before is None:
             continue
@@ -306,39 +341,51 @@ def _concealment(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[F
             doc,
             start,
             end,
-            f"tells the assistant to hide things from the user (`{_clip(text[start:end])}`)"
-            ": rules must never ask an assistant to conceal what it does",
+            "tells the assistant to hide things from the user "
+            f"(`{_clip(text[start:end])}`): rules must never ask an assistant to "
+            "conceal what it does",
         )
-    if "ention" in text:
-        for match in _MENTION.finditer(text):
-            if _is_instruction_text(doc, text, match.start()):
-                yield ctx.finding(
-                    "prompt-injection",
-                    doc,
-                    match.start(),
-                    match.end(),
-                    f"tells the assistant to keep an instruction secret "
-                    f"(`{_clip(match[0])}`): hidden rules are how injections persist",
-                )
+    for hit in _MENTION_ANCHOR.finditer(text):
+        match = _MENTION.search(text, max(0, hit.start() - 20), hit.end() + 40)
+        if match is None or not match.start() <= hit.start() < match.end():
+            continue
+        if _is_instruction_text(doc, text, match.start()):
+            yield ctx.finding(
+                "prompt-injection",
+                doc,
+                match.start(),
+                match.end(),
+                f"tells the assistant to keep an instruction secret "
+                f"(`{_clip(match[0])}`): hidden rules are how injections persist",
+            )
 
 
 def _commands(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding]:
     yield from _pipes(doc, ctx, text)
     yield from _subshells(doc, ctx, text)
-    for anchor in _FETCHER_ANCHORS:
-        for hit in anchor.finditer(text):
-            match = _UPLOAD.match(text, hit.start())
-            if match is not None and not _negated(text, match.start()):
-                yield ctx.finding(
-                    "prompt-injection",
-                    doc,
-                    match.start(),
-                    match.end(),
-                    f"uploads local secrets (`{_clip(match[0])}`): this is credential "
-                    "exfiltration",
-                )
-    for hit in re.finditer("://", text):
+    upload_end = -1
+    for hit in _SCHEME_SEPARATOR.finditer(text):
+        line_start = text.rfind("\n", 0, hit.start()) + 1
+        line_end = text.find("\n", hit.start())
+        line_end = len(text) if line_end == -1 else line_end
+        line = text[line_start:line_end]
+        upload = None
+        if "curl" in line or "wget" in line:
+            upload = _UPLOAD.search(text, max(line_start, upload_end), line_end)
+        if upload is not None and not _negated(text, upload.start()):
+            upload_end = upload.end()
+            yield ctx.finding(
+                "prompt-injection",
+                doc,
+                upload.start(),
+                upload.end(),
+                f"uploads local secrets (`{_clip(upload[0])}`): this is credential "
+                "exfiltration",
+            )
         start = max(0, hit.start() - _EXFIL_WINDOW)
+        lowered = text[start : hit.start()].lower()
+        if not any(verb in lowered for verb in _EXFIL_VERBS):
+            continue
         scheme = _SCHEME_BEFORE.search(text, max(0, hit.start() - 20), hit.start())
         url = _URL.match(text, scheme.start()) if scheme is not None else None
         if url is None:
@@ -383,7 +430,11 @@ def _pipes(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding
             )
             continue
         assert shell is not None
-        fetch = _HAS_FETCHER.search(before) or _HAS_DECODE.search(before)
+        fetch = _HAS_FETCHER.search(before)
+        # `| curl | sh |` in a table names the tools without running anything.
+        if fetch is not None and not before[fetch.end() :].strip():
+            fetch = None
+        fetch = fetch or _HAS_DECODE.search(before)
         if fetch is None:
             continue
         start, end = line_start + fetch.start(), shell.end()
@@ -393,8 +444,8 @@ def _pipes(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding
         url = _URL.search(command)
         if _HAS_DECODE.search(command):
             message = (
-                f"decodes a hidden payload and runs it (`{_clip(command)}`): nobody can "
-                "review what the assistant would execute"
+                f"decodes a hidden payload and runs it (`{_clip(command)}`): nobody "
+                "can review what the assistant would execute"
             )
             yield ctx.finding("prompt-injection", doc, start, end, message)
         elif url is not None and _RISKY_URL.match(url[0]):

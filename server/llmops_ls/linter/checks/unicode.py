@@ -1,7 +1,8 @@
 """Check: characters a person cannot see but a model reads (hidden-unicode).
 
-Unicode tag characters spell ASCII text invisibly, bidirectional controls reorder what an
-editor displays, and zero-width or variation-selector runs can carry a hidden payload.
+Unicode tag characters spell ASCII text invisibly, bidirectional controls reorder
+what an editor displays, and zero-width or variation-selector runs can carry a hidden
+payload.
 Emoji are the legitimate users of several of these code points (ZWJ sequences, VS16,
 keycaps, subdivision flags), so those sequences are recognised and left alone.
 """
@@ -30,7 +31,28 @@ _SUSPICIOUS = re.compile(
     "\U000f0000-\U000ffffd\U00100000-\U0010fffd"  # supplementary private use
     "]+"
 )
-_ASCII_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+
+# Scanning a `str` with a character class costs several nanoseconds a character, so the
+# text is scanned as UTF-8 bytes: `bytes.translate` drops every byte that cannot start a
+# suspicious character, which leaves nothing for almost every file, and otherwise the
+# lead bytes left say which literal-led byte patterns are worth running.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_CONTROL_PATTERN = re.compile(b"[" + re.escape(_CONTROL_BYTES) + b"]")
+_LEAD_PATTERNS: dict[int, re.Pattern[bytes]] = {
+    **dict.fromkeys(_CONTROL_BYTES, _CONTROL_PATTERN),
+    0xC2: re.compile(rb"\xc2[\x80-\x9f\xad]"),
+    0xCD: re.compile(rb"\xcd\x8f"),
+    0xE1: re.compile(rb"\xe1(?:\x85[\x9f\xa0]|\x9e[\xb4\xb5]|\xa0\x8e)"),
+    0xE2: re.compile(rb"\xe2(?:\x80[\x8b-\x8d\xaa-\xae]|\x81[\xa0-\xa4\xa6-\xa9])"),
+    0xE3: re.compile(rb"\xe3\x85\xa4"),
+    0xEE: re.compile(rb"\xee"),
+    0xEF: re.compile(
+        rb"\xef(?:[\x80-\xa3]|\xb8[\x80-\x8f]|\xbb\xbf|\xbe\xa0|\xbf[\xb9-\xbb])"
+    ),
+    0xF3: re.compile(rb"\xf3(?:\xa0[\x80-\x87]|[\xb0-\xbf])"),
+    0xF4: re.compile(rb"\xf4"),
+}
+_HARMLESS_BYTES = bytes(b for b in range(256) if b not in _LEAD_PATTERNS)
 
 _ZWJ = 0x200D
 _ZWNJ = 0x200C
@@ -51,8 +73,14 @@ class _Run:
 def check_hidden_unicode(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
     """Report invisible and reordering characters, one finding per consecutive run."""
     text = doc.text
-    pattern = _ASCII_CONTROLS if text.isascii() else _SUSPICIOUS
-    for match in pattern.finditer(text):
+    covered = 0
+    for offset in candidates(text):
+        if offset < covered:
+            continue
+        match = _SUSPICIOUS.match(text, offset)
+        if match is None:
+            continue
+        covered = match.end()
         for run in _hidden_runs(text, match.start(), match.end()):
             message = describe(run.codes)
             fix = Fix(
@@ -62,6 +90,23 @@ def check_hidden_unicode(doc: RulesDocument, ctx: CheckContext) -> Iterator[Find
             yield ctx.finding(
                 "hidden-unicode", doc, run.start, run.end, message, fix=fix
             )
+
+
+def candidates(text: str) -> list[int]:
+    """Offsets of characters that may be hidden (emoji parts included), in order."""
+    data = text.encode("utf-8", "surrogatepass")
+    leads = data.translate(None, _HARMLESS_BYTES)
+    if not leads:
+        return []
+    patterns = {_LEAD_PATTERNS[lead] for lead in set(leads)}
+    byte_offsets = sorted(m.start() for p in patterns for m in p.finditer(data))
+    offsets: list[int] = []
+    byte_at, char_at = 0, 0
+    for byte_offset in byte_offsets:
+        char_at += len(data[byte_at:byte_offset].decode("utf-8", "surrogatepass"))
+        byte_at = byte_offset
+        offsets.append(char_at)
+    return offsets
 
 
 def describe(codes: tuple[int, ...]) -> str:
