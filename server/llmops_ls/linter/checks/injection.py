@@ -106,7 +106,8 @@ _CONCEAL_WORDS = (
     "without",
 )
 _MENTION_ANCHOR = re.compile("mention th")
-_USER_ANCHOR = re.compile("the user")
+# Found from "user", checked back to "the": `u` is a rarer first letter than `t`.
+_USER_ANCHOR = re.compile("user(?<=the user)")
 _CONCEAL_WINDOW = 80
 
 # --- running code from the network, sending data away
@@ -316,7 +317,7 @@ def _overrides(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Fin
 
 def _concealment(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding]:
     for hit in _USER_ANCHOR.finditer(text):
-        pos = hit.start()
+        pos = hit.start() - len("the ")
         window = text[max(0, pos - _CONCEAL_WINDOW) : pos]
         lowered = window.lower()
         if not any(word in lowered for word in _CONCEAL_WORDS):
