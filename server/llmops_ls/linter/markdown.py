@@ -42,7 +42,7 @@ class FrontMatterBlock:
 
 @dataclass(frozen=True, slots=True)
 class Fence:
-    """A fenced code block; `end` is past the closing fence, or the text end if unclosed."""
+    """A fenced code block; `end` is past the closing fence, or the end if unclosed."""
 
     start: int
     end: int
@@ -128,7 +128,9 @@ def scan(source: SourceText, *, front_matter: bool = True) -> MarkdownMap:
 def _scan_front_matter(source: SourceText) -> FrontMatterBlock | None:
     if source.line_count == 0 or source.line_text(0).rstrip() != "---":
         return None
-    body_start = source.line_start(1) if len(source.line_starts) > 1 else len(source.text)
+    body_start = (
+        source.line_start(1) if len(source.line_starts) > 1 else len(source.text)
+    )
     for line in range(1, source.line_count):
         if source.line_text(line).rstrip() in ("---", "..."):
             body_end = source.line_start(line)
@@ -263,7 +265,9 @@ def _scan_comment(result: MarkdownMap, line: int, start: int) -> int:
         result.comments.append(Comment(start, end, start + 4, text[start + 4 :], False))
         return source.line_count
     end = close + 3
-    result.comments.append(Comment(start, end, start + 4, text[start + 4 : close], True))
+    result.comments.append(
+        Comment(start, end, start + 4, text[start + 4 : close], True)
+    )
     end_line = source.position(end).line
     rest = text[end : source.line_end(end_line)]
     if "<!--" in rest:

@@ -160,7 +160,9 @@ class Workspace:
             for entry in entries:
                 # Paths under a resolved root need no resolving of their own: string
                 # slicing is what keeps a walk of thousands of files fast.
-                relative = entry.path[prefix_length:] if entry.path.startswith(root) else ""
+                relative = (
+                    entry.path[prefix_length:] if entry.path.startswith(root) else ""
+                )
                 if not relative:
                     continue
                 try:
@@ -168,7 +170,9 @@ class Workspace:
                 except OSError:
                     continue
                 if is_dir:
-                    if entry.name in _ALWAYS_SKIPPED or self.is_excluded(relative, True):
+                    if entry.name in _ALWAYS_SKIPPED or self.is_excluded(
+                        relative, True
+                    ):
                         continue
                     stack.append(entry.path)
                     continue
