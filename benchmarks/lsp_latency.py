@@ -147,8 +147,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure_edits(client: Client, path: Path, edits: int) -> list[float]:
-    """Open a file, then time `edits` one-character edits to their diagnostics."""
+def measure_edits(
+    client: Client, path: Path, edits: int, rss_samples: list[float] | None = None
+) -> list[float]:
+    """Open a file, then time `edits` one-character edits to their diagnostics.
+
+    With `rss_samples`, the server's resident memory is sampled every 1,000 edits, to
+    tell caches filling up (growth that levels off) from a leak (steady growth).
+    """
     uri = path.as_uri()
     text = path.read_text(encoding="utf-8")
     client.notify(
@@ -181,6 +187,8 @@ def measure_edits(client: Client, path: Path, edits: int) -> list[float]:
         )
         client.wait(lambda m, v=version: _diagnostics_for(m, uri, v))
         timings.append((time.perf_counter() - started) * 1000)
+        if rss_samples is not None and version % 1000 == 0:
+            rss_samples.append(round(client.rss_mib(), 1))
     return timings
 
 
@@ -265,12 +273,14 @@ def main() -> int:
             }
 
         rss_before_soak = client.rss_mib()
-        soak = measure_edits(client, big, args.soak_edits) if args.soak_edits else []
+        samples: list[float] = []
+        soak = measure_edits(client, big, args.soak_edits, samples)
         rss_after_soak = client.rss_mib()
         results["soak"] = {
             "edits": len(soak),
             "rss_before_mib": round(rss_before_soak, 1),
             "rss_after_mib": round(rss_after_soak, 1),
+            "rss_every_1000_edits_mib": samples,
             "p95_ms": round(percentile(soak, 0.95), 2) if soak else None,
         }
         client.close()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,13 +62,18 @@ async def test_diagnostics_match_the_command_line_findings(
         "```ts\nconst a = 1;\n"
     )
     await start(client, root, {"CLAUDE.md": text})
-    cli = subprocess.run(
-        [sys.executable, "-m", "llmops_ls", "lint", "--format", "json", str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
+    cli = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "llmops_ls",
+        "lint",
+        "--format",
+        "json",
+        str(root),
+        stdout=asyncio.subprocess.PIPE,
         env=SERVER_ENV,
     )
+    output, _ = await cli.communicate()
     expected = {
         (
             f["code"],
@@ -77,7 +82,7 @@ async def test_diagnostics_match_the_command_line_findings(
             f["end_line"] - 1,
             f["end_column"] - 1,
         )
-        for f in _findings(cli.stdout)
+        for f in _findings(output.decode())
         if f["path"].endswith("CLAUDE.md")
     }
     uri = open_file(client, root / "CLAUDE.md")
