@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -18,6 +19,8 @@ from llmops_ls.output import github, json_format, sarif, text
 from llmops_ls.output.report import Report
 
 MAX_FIX_PASSES = 5
+# Worker processes for large runs; beyond a few, forking costs more than it saves.
+MAX_JOBS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +46,14 @@ def lint(options: LintOptions, out: TextIO) -> int:
     workspace = Workspace(
         root, exclude=settings.exclude, max_file_bytes=settings.max_file_bytes
     )
-    result = lint_paths(workspace, options.paths, settings)
+    fixing = options.fix or options.diff
+    jobs = 1 if fixing else min(os.cpu_count() or 1, MAX_JOBS)
+    result = lint_paths(workspace, options.paths, settings, jobs=jobs)
 
-    if options.fix or options.diff:
+    if fixing:
         result = _fix(workspace, options, settings, result, out)
 
-    report = Report(root, result.findings, len(result.files))
+    report = Report(root, result.findings, result.files_checked)
     if options.output_format == "json":
         out.write(json_format.render(report))
     elif options.output_format == "sarif":

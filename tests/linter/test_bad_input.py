@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conftest import run_lint, write_tree
 from llmops_ls.linter.context import CheckContext
-from llmops_ls.linter.engine import lint_document
+from llmops_ls.linter.engine import lint_document, lint_paths
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Workspace
 
@@ -144,3 +144,18 @@ def test_ten_thousand_files_workspace(tmp_path: Path) -> None:
     result = run_lint(tmp_path)
     assert not result.failures
     assert len(result.files) == 100
+
+
+def test_forked_workers_find_what_one_process_finds(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {}
+    for i in range(80):
+        files[f"p{i}/AGENTS.md"] = (
+            b"\x00" if i % 7 == 0 else f"# P{i}\n\nTry to test.\n"
+        )
+    write_tree(tmp_path, files)
+    workspace = Workspace(tmp_path)
+    serial = lint_paths(workspace, None, LintSettings())
+    forked = lint_paths(Workspace(tmp_path), None, LintSettings(), jobs=2)
+    assert forked.files_checked == serial.files_checked == 80
+    assert forked.findings == serial.findings
+    assert any(f.rule == "file-unreadable" for f in forked.findings)

@@ -8,7 +8,9 @@ command line can exit with status 2.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import os
+import pickle
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,22 +43,94 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files: list[RulesDocument] = field(default_factory=list)
     failures: list[CheckFailure] = field(default_factory=list)
+    files_checked: int = 0
 
 
 def lint_paths(
-    workspace: Workspace, paths: Iterable[Path] | None, settings: LintSettings
+    workspace: Workspace,
+    paths: Iterable[Path] | None,
+    settings: LintSettings,
+    *,
+    jobs: int = 1,
 ) -> LintResult:
-    """Discover the rules files under `paths` and lint each of them."""
+    """Discover the rules files under `paths` and lint each of them.
+
+    With `jobs` above 1 and enough files, the files are shared out between forked
+    worker processes; the documents then stay in the workers and `files` is empty
+    (`files_checked` still counts them).
+    """
+    discovered = workspace.discover(paths)
+    if jobs > 1 and len(discovered) >= PARALLEL_MIN_FILES and hasattr(os, "fork"):
+        return _lint_forked(workspace, discovered, settings, jobs)
+    return _lint_here(workspace, discovered, settings, keep_documents=True)
+
+
+PARALLEL_MIN_FILES = 64
+
+
+def _lint_here(
+    workspace: Workspace,
+    paths: Sequence[Path],
+    settings: LintSettings,
+    *,
+    keep_documents: bool,
+) -> LintResult:
     context = CheckContext(workspace, settings)
-    result = LintResult()
-    for path in workspace.discover(paths):
+    result = LintResult(files_checked=len(paths))
+    for path in paths:
         doc = workspace.document(path)
-        result.files.append(doc)
+        if keep_documents:
+            result.files.append(doc)
         findings, failures = lint_document(doc, context)
         result.findings.extend(findings)
         result.failures.extend(failures)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _lint_forked(
+    workspace: Workspace, paths: list[Path], settings: LintSettings, jobs: int
+) -> LintResult:
+    """Lint shares of the files in forked children and this process, then merge.
+
+    Shares interleave the sorted paths so that big and small files spread evenly. A
+    child that dies or sends nothing readable has its share linted here instead, so a
+    failed fork costs time, never findings.
+    """
+    shares = [paths[i::jobs] for i in range(jobs)]
+    children: list[tuple[int, int, list[Path]]] = []
+    for share in shares[1:]:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: lint, send the result, leave without cleanup
+            os.close(read_end)
+            status = 0
+            try:
+                result = _lint_here(workspace, share, settings, keep_documents=False)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:
+                logger.exception("lint worker failed")
+                status = 1
+            os._exit(status)
+        os.close(write_end)
+        children.append((pid, read_end, share))
+
+    merged = _lint_here(workspace, shares[0], settings, keep_documents=False)
+    for pid, read_end, share in children:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(pid, 0)
+        try:
+            part: LintResult = pickle.loads(data)
+        except Exception:
+            logger.warning("a lint worker sent no result; linting its files here")
+            part = _lint_here(workspace, share, settings, keep_documents=False)
+        merged.findings.extend(part.findings)
+        merged.failures.extend(part.failures)
+        merged.files_checked += part.files_checked
+    merged.findings.sort(key=Finding.sort_key)
+    return merged
 
 
 def lint_document(
