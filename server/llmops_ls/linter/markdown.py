@@ -151,38 +151,60 @@ def _scan_front_matter(source: SourceText) -> FrontMatterBlock | None:
 def _scan_blocks(result: MarkdownMap, first_line: int) -> None:
     source = result.source
     text = source.text
+    # Only lines holding a fence marker or a comment opener can start a block, so
+    # find those with C-speed searches and visit nothing else.
+    candidates = _lines_containing(source, ("```", "~~~", "<!--"), first_line)
     line = first_line
-    count = source.line_count
-    fast = "```" not in text and "~~~" not in text
-    while line < count:
+    for candidate in candidates:
+        if candidate < line:
+            continue
+        line = candidate
         start = source.line_start(line)
         line_text = source.line_text(line)
-        if not fast:
-            m = _FENCE_OPEN.match(line_text) or _ITEM_FENCE_OPEN.match(line_text)
-            if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
-                indent = _indent_width(m.group(1))
-                if m.re is _ITEM_FENCE_OPEN:
-                    container = indent
-                else:
-                    container = _list_container(source, line, indent, first_line)
-                if indent - container > 3:
-                    # Not a fence to CommonMark (indented code, or paragraph text),
-                    # but written as one and read as code; its closer may sit anywhere.
-                    container = _LENIENT
-                line = _scan_fence(
-                    result,
-                    line,
-                    start,
-                    m.group(2),
-                    m.group(3).strip(),
-                    container=container,
-                )
-                continue
+        m = _FENCE_OPEN.match(line_text) or _ITEM_FENCE_OPEN.match(line_text)
+        if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+            indent = _indent_width(m.group(1))
+            if m.re is _ITEM_FENCE_OPEN:
+                container = indent
+            else:
+                container = _list_container(source, line, indent, first_line)
+            if indent - container > 3:
+                # Not a fence to CommonMark (indented code, or paragraph text),
+                # but written as one and read as code; its closer may sit anywhere.
+                container = _LENIENT
+            line = _scan_fence(
+                result,
+                line,
+                start,
+                m.group(2),
+                m.group(3).strip(),
+                container=container,
+            )
+            continue
         at = line_text.find("<!--")
         if at != -1 and _outside_code_span(line_text, at):
             line = _scan_comment(result, line, start + at)
             continue
         line += 1
+    del text
+
+
+def _lines_containing(
+    source: SourceText, needles: tuple[str, ...], first_line: int
+) -> list[int]:
+    """Sorted numbers of the lines at or after `first_line` holding any needle."""
+    text = source.text
+    starts = source.line_starts
+    lines: set[int] = set()
+    for needle in needles:
+        at = text.find(needle, starts[first_line] if first_line < len(starts) else 0)
+        while at != -1:
+            line = bisect.bisect_right(starts, at) - 1
+            lines.add(line)
+            # Skip to the next line: one hit per line is all the scan needs.
+            next_start = starts[line + 1] if line + 1 < len(starts) else len(text)
+            at = text.find(needle, next_start)
+    return sorted(lines)
 
 
 def _scan_fence(
@@ -201,6 +223,24 @@ def _scan_fence(
     """
     source = result.source
     char, width = marker[0], len(marker)
+    if container in (0, _LENIENT):
+        # No list item can end this fence: only a line with the marker can close it.
+        for close in _lines_containing(source, (char * 3,), line + 1):
+            text = source.line_text(close)
+            stripped = text.strip()
+            indent = 0 if container == _LENIENT else len(text) - len(text.lstrip())
+            if container == 0 and "\t" in text[:indent]:
+                indent = _indent_width(text[:indent])
+            if (
+                stripped.startswith(char * width)
+                and not stripped.strip(char)
+                and indent <= 3
+            ):
+                end = source.line_end(close)
+                result.fences.append(Fence(start, end, line, marker, info, True))
+                return close + 1
+        result.fences.append(Fence(start, len(source.text), line, marker, info, False))
+        return source.line_count
     last = line
     for close in range(line + 1, source.line_count):
         text = source.line_text(close)
@@ -208,9 +248,7 @@ def _scan_fence(
         if not stripped:
             continue
         indent = _indent_width(text[: len(text) - len(text.lstrip())])
-        if container == _LENIENT:
-            indent = 0
-        elif indent < container:
+        if indent < container:
             end = source.line_end(last)
             result.fences.append(Fence(start, end, line, marker, info, True))
             return last + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, field
 
 
@@ -22,13 +23,8 @@ class SourceText:
     line_starts: list[int] = field(init=False)
 
     def __post_init__(self) -> None:
-        starts = [0]
-        find = self.text.find
-        pos = find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
-        self.line_starts = starts
+        lengths = (len(line) + 1 for line in self.text.split("\n"))
+        self.line_starts = [0, *itertools.accumulate(lengths)][:-1]
 
     @property
     def line_count(self) -> int:

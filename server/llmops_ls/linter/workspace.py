@@ -49,6 +49,7 @@ class Workspace:
         max_file_bytes: int = 5 * 1024 * 1024,
     ) -> None:
         self.root = root.resolve()
+        self._root_prefix = f"{self.root}/"
         self.max_file_bytes = max_file_bytes
         self._exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude))
         self._overlay: dict[Path, str] = dict(overlay or {})
@@ -63,7 +64,7 @@ class Workspace:
 
     def set_overlay(self, path: Path, text: str | None) -> None:
         """Use `text` for `path` instead of the disk (None removes the overlay)."""
-        path = path.resolve()
+        path = _canonical(path)
         if text is None:
             self._overlay.pop(path, None)
         else:
@@ -78,7 +79,7 @@ class Workspace:
             self._all_files = None
             self._ignore_specs.clear()
             return
-        self._documents.pop(path.resolve(), None)
+        self._documents.pop(_canonical(path), None)
         if path.name == ".gitignore":
             self._ignore_specs.clear()
             self._all_files = None
@@ -92,6 +93,10 @@ class Workspace:
 
     def relative(self, path: Path) -> str:
         """POSIX path from the root, or the absolute path when outside it."""
+        text = str(path)
+        prefix = self._root_prefix
+        if text.startswith(prefix) and ".." not in text:
+            return text[len(prefix) :]
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
@@ -107,7 +112,7 @@ class Workspace:
 
     def exists(self, path: Path) -> bool:
         """Whether a file exists on disk or in the overlay."""
-        return path.resolve() in self._overlay or path.is_file()
+        return _canonical(path) in self._overlay or path.is_file()
 
     def is_excluded(self, relative: str, is_dir: bool = False) -> bool:
         """Whether the `exclude` setting or a `.gitignore` file leaves a path out."""
@@ -213,7 +218,7 @@ class Workspace:
         Unreadable, binary or oversized files give a document with `read_error` set and
         empty text, never an exception.
         """
-        path = path.resolve()
+        path = _canonical(path)
         cached = self._documents.get(path)
         if cached is not None:
             return cached
@@ -256,6 +261,16 @@ class Workspace:
         """Text of any file (overlay first), or None when it cannot be read."""
         doc = self.document(path)
         return None if doc.read_error else doc.text
+
+
+def _canonical(path: Path) -> Path:
+    """The key a file is cached and overlaid under.
+
+    Paths under the root (which is resolved) are kept as they are, so a rules file that
+    is a symbolic link is reported where it sits, not where it points; others resolve.
+    """
+    text = os.path.normpath(path) if path.is_absolute() else str(path.resolve())
+    return Path(text) if ".." not in text else path.resolve()
 
 
 def _unreadable(
