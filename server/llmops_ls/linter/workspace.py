@@ -13,13 +13,15 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from llmops_ls.linter import document
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.kinds import Tool, classify
 from llmops_ls.linter.source import decode
+
+if TYPE_CHECKING:
+    import pathspec
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,8 @@ class Workspace:
         self.root = root.resolve()
         self._root_prefix = f"{self.root}/"
         self.max_file_bytes = max_file_bytes
-        self._exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+        patterns = list(exclude)
+        self._exclude = _compile_ignore(patterns) if patterns else None
         self._overlay: dict[Path, str] = dict(overlay or {})
         self._documents: dict[Path, RulesDocument] = {}
         self._all_files: list[str] | None = None
@@ -117,7 +120,7 @@ class Workspace:
     def is_excluded(self, relative: str, is_dir: bool = False) -> bool:
         """Whether the `exclude` setting or a `.gitignore` file leaves a path out."""
         check = relative + "/" if is_dir else relative
-        if self._exclude.match_file(check):
+        if self._exclude is not None and self._exclude.match_file(check):
             return True
         return self._gitignored(relative, is_dir)
 
@@ -204,7 +207,7 @@ class Workspace:
                 lines = (folder / ".gitignore").read_text(
                     encoding="utf-8", errors="replace"
                 )
-                spec = pathspec.GitIgnoreSpec.from_lines(lines.splitlines())
+                spec = _compile_ignore(lines.splitlines())
             except OSError:
                 pass
             self._ignore_specs[folder] = spec
@@ -261,6 +264,14 @@ class Workspace:
         """Text of any file (overlay first), or None when it cannot be read."""
         doc = self.document(path)
         return None if doc.read_error else doc.text
+
+
+def _compile_ignore(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    # pathspec is imported on first need: many workspaces have no ignore rules, and
+    # the import costs more than linting a few files.
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _canonical(path: Path) -> Path:
