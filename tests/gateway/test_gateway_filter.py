@@ -1,0 +1,114 @@
+"""The outgoing content filter: redaction, blocking, never-attached files."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from gateway.helpers import FAST, chat_answer, make_client
+from llmops_ls.config.policy import ContentFilter
+from llmops_ls.errors import AttachmentRefusedError, SecretBlockedError
+from llmops_ls.gateway.filter import OutgoingFilter
+from llmops_ls.gateway.messages import Attachment, ChatMessage, GatewayRequest
+
+AWS = "AKIAZ7Q3XK5V2M4N8P1R"
+GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+OPENAI = "sk-proj-" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0EdCbA9"
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEpAIBAAKCAQEA7fJ1k9Qm2xVb8Yz0c3Lr5Tn6Hs4Pq1Wd2Fg8Kj7Ul0Ma9Nb\n"
+    "Qc4Rd5Se6Tf7Ug8Vh9Wi0Xj1Yk2Zl3Am4Bn5Co6Dp7Eq8Fr9Gs0Ht1Iu2Jv3Kw4\n"
+    "-----END RSA PRIVATE KEY-----\n"
+)
+SECRETS = (AWS, GITHUB, OPENAI, "MIIEpAIBAAKCAQEA7fJ1k9Qm2xVb8Yz0c3Lr5Tn6Hs4")
+
+
+def redacting() -> OutgoingFilter:
+    return OutgoingFilter(ContentFilter(action="redact"))
+
+
+def test_redacts_every_planted_secret_in_messages_and_attachments() -> None:
+    request = GatewayRequest(
+        messages=(ChatMessage("user", f"my key is {AWS} and {GITHUB}"),),
+        attachments=(Attachment("src/config.py", f'KEY = "{OPENAI}"\n{PEM}'),),
+    )
+
+    filtered = redacting().apply(request)
+
+    sent = json.dumps(filtered.request.payload(FAST))
+    assert not any(secret in sent for secret in SECRETS)
+    assert "[REDACTED:aws-access-key-id]" in sent
+    assert "src/config.py" in sent
+    assert filtered.redactions == 4
+    assert filtered.request.attachments == ()
+
+
+def test_redacts_prompt_and_suffix_of_text_completion() -> None:
+    request = GatewayRequest(endpoint="text", prompt=f"x = '{AWS}'\n", suffix=GITHUB)
+
+    filtered = redacting().apply(request)
+
+    assert AWS not in filtered.request.prompt
+    assert filtered.request.suffix == "[REDACTED:github-token]"
+
+
+def test_clean_request_passes_unchanged() -> None:
+    request = GatewayRequest(messages=(ChatMessage("user", "rename foo to bar"),))
+
+    filtered = redacting().apply(request)
+
+    assert filtered.request == request and filtered.redactions == 0
+
+
+def test_block_policy_refuses_to_send() -> None:
+    request = GatewayRequest(messages=(ChatMessage("user", f"key {AWS}"),))
+
+    with pytest.raises(SecretBlockedError, match="aws-access-key-id"):
+        OutgoingFilter(ContentFilter(action="block")).apply(request)
+
+
+@pytest.mark.parametrize("path", [".env", "deploy/.env.production", "certs/server.pem"])
+def test_never_attach_paths_are_refused(path: str) -> None:
+    request = GatewayRequest(attachments=(Attachment(path, "harmless"),))
+
+    with pytest.raises(AttachmentRefusedError):
+        redacting().apply(request)
+
+
+def test_policy_patterns_extend_never_attach() -> None:
+    policy = ContentFilter(never_attach=["secrets/*"])
+    request = GatewayRequest(attachments=(Attachment("secrets/db.txt", "x"),))
+
+    with pytest.raises(AttachmentRefusedError):
+        OutgoingFilter(policy).apply(request)
+
+
+async def test_client_never_sends_a_secret() -> None:
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        return httpx.Response(200, json=chat_answer())
+
+    request = GatewayRequest(
+        messages=(ChatMessage("user", f"{AWS} {GITHUB} {OPENAI}\n{PEM}"),)
+    )
+    completion = await make_client(handler).send(request, [FAST])
+
+    assert not any(s.encode() in bodies[0] for s in SECRETS)
+    assert completion.redactions == 4
+
+
+async def test_blocked_request_makes_no_http_call() -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json=chat_answer())
+
+    request = GatewayRequest(messages=(ChatMessage("user", AWS),))
+    with pytest.raises(SecretBlockedError):
+        await make_client(handler, action="block").send(request, [FAST])
+    assert calls == []
