@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from conftest import LintFiles
@@ -92,6 +94,55 @@ def test_file_index_answers_over_many_paths() -> None:
     assert not index.any_match("pkg42/module7.pyc")
     assert not index.any_match("web/*.tsx")
     assert not FileIndex([]).any_match("**/*")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("**/*.ts", True),  # a name's ending, from the name sets
+        ("**/*.test.ts", True),
+        ("**/*.tsx", False),
+        ("**/Makefile", True),
+        ("**/makefile", False),
+        ("**/src/", True),  # a folder name
+        ("**/Makefile/", False),  # a file, not a folder
+        ("src/**", True),
+        ("src/**/*", True),
+        ("lib/**", False),
+        ("src/*/deep", False),
+        ("src/**/*.{ts,py}", True),  # braces expand to plain alternatives
+        ("src/**/*.{py,rs}", False),
+        ("**/a.ts/", False),
+        ("s*c/a.ts", True),  # goes to the regex
+        ("src/a.ts", True),
+        ("src", True),
+    ],
+)
+def test_file_index_shortcuts_agree_with_matching(pattern: str, expected: bool) -> None:
+    paths = ["Makefile", "src/a.ts", "src/b.test.ts", "web/src/x.md"]
+    assert FileIndex(paths).any_match(pattern) is expected
+    assert any(match(pattern, path) for path in paths) is expected
+
+
+def test_file_index_agrees_with_the_regex_on_random_patterns() -> None:
+    rnd = random.Random(7)
+    atoms = [
+        *("a", "b", ".ts", "x.ts", "src", "/", "*", "**", "?", "***", "**/", "/**/"),
+        *("{a,b}", "{ts,tsx}", "{,a}", "{a/b,c}", "[ab]", "[!a]", "[/", "]", "}"),
+        *("{", "\\[", "Makefile", ".", "c/"),
+    ]
+    names = ["a", "b", "ab", "a.ts", "x.ts", "src", "Makefile", "b.tsx", "{a,b}", ".a"]
+    for _ in range(3000):
+        paths = sorted(
+            {
+                "/".join(rnd.choice(names) for _ in range(rnd.randint(1, 4)))
+                for _ in range(rnd.randint(1, 6))
+            }
+        )
+        pattern = "".join(rnd.choice(atoms) for _ in range(rnd.randint(1, 5)))
+        pattern += "/" if rnd.random() < 0.2 else ""
+        expected = any(compile_glob(pattern).match(path) for path in paths)
+        assert FileIndex(paths).any_match(pattern) is expected, (pattern, paths)
 
 
 def test_entry_patterns_split_strings_and_keep_offsets() -> None:

@@ -345,17 +345,35 @@ def match(pattern: str, path: str) -> bool:
 
 
 class FileIndex:
-    """A list of relative paths prepared for fast `any_match` queries."""
+    """A list of relative paths prepared for fast `any_match` queries.
+
+    Braces of plain words are expanded first. The common shapes (``**/*.ts``,
+    ``**/Makefile``, ``src/**``) are then set lookups; the others are settled by
+    substring tests on the newline-joined list (a pattern's fixed start must open a
+    line, its fixed end must close a path segment) and, when those pass, the regex.
+    """
 
     def __init__(self, paths: Sequence[str]) -> None:
         self.paths = paths
         self._joined = "\n".join(paths)
+        self._lines = f"\n{self._joined}\n"  # every path between two newlines
         self._answers: dict[str, bool] = {}
+        self._parts: _Parts | None = None
 
     def has_folder(self, folder: str) -> bool:
         """Whether any path lies inside a folder (given without trailing `/`)."""
-        prefix = folder + "/"
-        return self._joined.startswith(prefix) or f"\n{prefix}" in self._joined
+        if "\n" in folder:
+            return f"\n{folder}/" in self._lines
+        return folder in self._sets().folders
+
+    def has_path(self, path: str) -> bool:
+        """Whether a path is in the list."""
+        return path in self._sets().paths
+
+    def _sets(self) -> _Parts:
+        if self._parts is None:
+            self._parts = _Parts.of(self.paths)
+        return self._parts
 
     def any_match(self, pattern: str) -> bool:
         """Whether any path matches the pattern (cached per pattern)."""
@@ -366,12 +384,208 @@ class FileIndex:
                 answer = False
             elif glob.matches_all:
                 answer = True
-            elif not all(text in self._joined for text in glob.literals):
-                answer = False
             else:
-                answer = glob.regex.search(self._joined) is not None
+                bodies = _alternatives(glob.body)
+                if bodies is None:
+                    answer = self._regex_match(glob.body, glob.folder, glob.literals)
+                else:
+                    answer = any(self._body_match(b, glob.folder) for b in bodies)
             self._answers[pattern] = answer
         return answer
+
+    def _regex_match(self, body: str, folder: bool, literals: tuple[str, ...]) -> bool:
+        if not all(text in self._joined for text in literals):
+            return False
+        return _compiled(body, folder).search(self._joined) is not None
+
+    def _body_match(self, body: str, folder: bool) -> bool:
+        """`any_match` for a body without braces or escapes."""
+        sets = self._sets()
+        if not any(ch in _SPECIALS for ch in body):  # a path, or a folder's contents
+            return body in sets.folders or (not folder and body in sets.paths)
+        lines = self._lines
+        size = len(body)
+        for start, end in _literal_runs(body):
+            text = body[start:end]
+            at_end = end == size
+            # `**/` may stand for no folder: what follows it starts a segment.
+            after_globstar = text[0] == "/" and _after_globstar(body, start)
+            if after_globstar:
+                text = text[1:]
+                if not text:
+                    continue
+            settled = _run_in_sets(
+                text,
+                sets,
+                at_start=start == 0,
+                segment_start=after_globstar,
+                at_end=at_end,
+                folder=folder,
+            )
+            if settled is False:
+                return False
+            if settled is None:
+                befores = ("/", "\n") if after_globstar else ("",)
+                if start == 0:
+                    befores = ("\n",)
+                afters = ("",) if not at_end else ("/",) if folder else ("/", "\n")
+                if not any(f"{b}{text}{a}" in lines for b in befores for a in afters):
+                    return False
+        # For these shapes the tests above are the whole answer.
+        if body.startswith("**/"):
+            name = body[3:]
+            if name.startswith("*"):
+                name = name[1:]
+            if name and name[0] != "/" and not any(ch in _SPECIALS for ch in name):
+                return True  # `**/*.ts` and `**/Makefile`
+        elif not folder and body.endswith(("/**", "/**/*")):
+            head = body[: body.index("/**") + 1]
+            if body[len(head) :] in ("**", "**/*") and not any(
+                ch in _SPECIALS for ch in head
+            ):
+                return True  # `src/**`
+        return self._regex_match(body, folder, ())
+
+
+def _run_in_sets(
+    text: str,
+    sets: _Parts,
+    *,
+    at_start: bool,
+    segment_start: bool,
+    at_end: bool,
+    folder: bool,
+) -> bool | None:
+    """What the name sets say of a fixed run of a pattern: False when it cannot occur,
+    True when it surely does (alone), None when the joined list must be searched.
+
+    A piece of the run between two `/` (or a pattern edge that is a segment edge) is a
+    whole name: a folder's when a `/` follows it.
+    """
+    pieces = text.split("/")
+    last = len(pieces) - 1
+    for k, piece in enumerate(pieces):
+        if not piece or not (k > 0 or at_start or segment_start):
+            continue
+        if k < last:
+            if piece not in sets.folder_names:
+                return False
+        elif at_end and piece not in (sets.folder_names if folder else sets.names):
+            return False
+    if at_start and "/" in text and text[: text.rfind("/")] not in sets.folders:
+        return False
+    if at_start and text.endswith("/"):
+        return True  # the path starts with these folders
+    if last == 0 and at_end and (segment_start or at_start):
+        return True  # one whole name
+    if last == 0 and at_end and not folder and text[0] == ".":
+        return text in sets.dot_suffixes  # a name ends with `.ts`
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """Sets of the names and folders in a file list, for the common pattern shapes."""
+
+    paths: frozenset[str]
+    names: frozenset[str]  # every segment of every path
+    folder_names: frozenset[str]  # every segment but the last
+    folders: frozenset[str]  # every path's folder and the folders above it
+    dot_suffixes: frozenset[str]  # `.ts` and `.test.ts` of `a.test.ts`
+
+    @classmethod
+    def of(cls, paths: Sequence[str]) -> _Parts:
+        """The sets of a file list."""
+        folders: set[str] = set()
+        files: set[str] = set()
+        for path in paths:
+            cut = path.rfind("/")
+            files.add(path[cut + 1 :])
+            # Parents are added once: a folder seen before has its parents too.
+            while cut != -1:
+                folder = path[:cut]
+                if folder in folders:
+                    break
+                folders.add(folder)
+                cut = path.rfind("/", 0, cut)
+        folder_names = {folder[folder.rfind("/") + 1 :] for folder in folders}
+        names = files | folder_names
+        suffixes: set[str] = set()
+        for name in names:
+            dot = name.find(".")
+            while dot != -1:
+                suffixes.add(name[dot:])
+                dot = name.find(".", dot + 1)
+        return cls(
+            frozenset(paths),
+            frozenset(names),
+            frozenset(folder_names),
+            frozenset(folders),
+            frozenset(suffixes),
+        )
+
+
+def _literal_runs(body: str) -> list[tuple[int, int]]:
+    """The spans of plain characters between wildcards and character classes."""
+    runs: list[tuple[int, int]] = []
+    start = 0
+    i = 0
+    size = len(body)
+    while i < size:
+        ch = body[i]
+        if ch in _SPECIALS:
+            if i > start:
+                runs.append((start, i))
+            if ch == "[":
+                close = _class_end(body, i)
+                i = i if close == -1 else close
+            i += 1
+            start = i
+            continue
+        i += 1
+    if size > start:
+        runs.append((start, size))
+    return runs
+
+
+def _after_globstar(body: str, at: int) -> bool:
+    """Whether the ``/`` at `at` ends a ``**`` standing for whole folders."""
+    first = at
+    while first > 0 and body[first - 1] == "*":
+        first -= 1
+    return at - first >= 2 and (first == 0 or body[first - 1] == "/")
+
+
+_SPECIALS = frozenset("*?[]{}\\")
+_MAX_ALTERNATIVES = 64
+
+
+def _alternatives(body: str) -> list[str] | None:
+    """The brace-free bodies a body stands for, when its braces hold plain words.
+
+    None for escapes, classes, nested braces, wildcards inside braces or a brace next
+    to a ``*`` (where expanding could change what ``**`` means), and for too many.
+    """
+    start = body.find("{")
+    if start == -1:
+        return None if "\\" in body else [body]
+    if "\\" in body or "[" in body:
+        return None
+    close = _brace_end(body, start)
+    if (
+        close == -1
+        or body[start - 1 : start] == "*"
+        or body[close + 1 : close + 2] == "*"
+    ):
+        return None
+    options = body[start + 1 : close].split(",")
+    if any(ch in _SPECIALS for option in options for ch in option):
+        return None
+    rests = _alternatives(body[close + 1 :])
+    if rests is None or len(options) * len(rests) > _MAX_ALTERNATIVES:
+        return None
+    head = body[:start]
+    return [head + option + rest for option in options for rest in rests]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import functools
 import os
 import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from llmops_ls.linter import globs
@@ -18,13 +19,23 @@ from llmops_ls.linter.registry import check
 from llmops_ls.linter.schemas import schema_for
 from llmops_ls.linter.workspace import Workspace
 
-# File indexes per workspace and project root, rebuilt when the file list changes.
-_INDEXES: weakref.WeakKeyDictionary[
-    Workspace, tuple[list[str], dict[str, globs.FileIndex]]
+
+@dataclass(slots=True)
+class _Project:
+    """The files of one project root and the answers found for its patterns."""
+
+    root: str
+    top: Path
+    index: globs.FileIndex
+    unmatched: dict[str, bool] = field(default_factory=dict)
+    unlisted: globs.FileIndex | None = None  # top entries the file list leaves out
+
+
+# Projects per workspace and root, rebuilt when the file list changes: most rules of
+# a workspace share one project and repeat the same few patterns.
+_PROJECTS: weakref.WeakKeyDictionary[
+    Workspace, tuple[list[str], dict[str, _Project]]
 ] = weakref.WeakKeyDictionary()
-_TOPS: weakref.WeakKeyDictionary[Workspace, tuple[list[str], dict[Path, list[str]]]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 @check("glob-invalid", "glob-no-match")
@@ -34,7 +45,7 @@ def check_globs(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
     schema = schema_for(doc.tool)
     if front is None or schema is None:
         return
-    index: globs.FileIndex | None = None
+    project: _Project | None = None
     want_matches = ctx.enabled("glob-no-match")
     for spec in schema.glob_keys():
         entry = front.get(spec.name)
@@ -47,14 +58,12 @@ def check_globs(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
                 continue
             if not want_matches or pattern.text.startswith("!"):
                 continue
-            if index is None:
-                index = _index_for(doc, ctx.workspace)
-                if index is None:
+            if project is None:
+                project = _project_for(doc, ctx.workspace)
+                if project is None:
                     want_matches = False
                     continue
-            if not index.any_match(pattern.text) and not _ignored_match(
-                ctx.workspace, doc, index, pattern.text
-            ):
+            if _unmatched(ctx.workspace, project, pattern.text):
                 yield ctx.finding(
                     "glob-no-match",
                     doc,
@@ -63,6 +72,17 @@ def check_globs(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
                     f"`{pattern.text}` matches no file in the project; this rule "
                     "is never attached for it (a typo, or a folder that moved?)",
                 )
+
+
+def _unmatched(workspace: Workspace, project: _Project, pattern: str) -> bool:
+    """Whether a pattern matches nothing in the project, on disk or listed (cached)."""
+    answer = project.unmatched.get(pattern)
+    if answer is None:
+        answer = not project.index.any_match(pattern) and not _ignored_match(
+            workspace, project, pattern
+        )
+        project.unmatched[pattern] = answer
+    return answer
 
 
 def _invalid(
@@ -115,9 +135,7 @@ def _project_root(relative: str, tool: Tool) -> str | None:
     return _root_of_folder(folder, tool)
 
 
-def _ignored_match(
-    workspace: Workspace, doc: RulesDocument, index: globs.FileIndex, pattern: str
-) -> bool:
+def _ignored_match(workspace: Workspace, project: _Project, pattern: str) -> bool:
     """Whether a pattern names something that exists but the file list leaves out.
 
     The file list honours `.gitignore`, yet assistants still attach rules for ignored
@@ -125,10 +143,7 @@ def _ignored_match(
     leading folders exist only on disk, or that matches an ignored name at the top of
     the project, is not reported.
     """
-    root = _project_root(doc.relative, doc.tool)
-    if root is None:
-        return False
-    top = workspace.root / root
+    index = project.index
     glob = globs.compile_glob(pattern)
     prefix: list[str] = []
     for segment in glob.body.split("/")[:-1]:
@@ -137,58 +152,51 @@ def _ignored_match(
         prefix.append(segment)
     if prefix:
         folder = "/".join(prefix)
-        return not index.has_folder(folder) and top.joinpath(*prefix).exists()
-    return any(
-        glob.match(name) and not _listed(index, name)
-        for name in _top_names(workspace, top)
-    )
+        return not index.has_folder(folder) and project.top.joinpath(*prefix).exists()
+    if project.unlisted is None:
+        project.unlisted = globs.FileIndex(
+            [name for name in _top_names(project.top) if not _listed(index, name)]
+        )
+    return project.unlisted.any_match(pattern)
 
 
 def _listed(index: globs.FileIndex, name: str) -> bool:
     if name.endswith("/x"):
         return index.has_folder(name[:-2])
-    return name in index.paths
+    return index.has_path(name)
 
 
-def _top_names(workspace: Workspace, top: Path) -> list[str]:
-    """Entries at the top of a project (folders as `name/x`), cached with the index."""
-    cached = _TOPS.get(workspace)
-    files = workspace.all_files()
-    if cached is None or cached[0] is not files:
-        cached = (files, {})
-        _TOPS[workspace] = cached
-    names = cached[1].get(top)
-    if names is None:
-        names = []
-        try:
-            with os.scandir(top) as entries:
-                for entry in entries:
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                    names.append(f"{entry.name}/x" if is_dir else entry.name)
-        except OSError:
-            pass
-        cached[1][top] = names
+def _top_names(top: Path) -> list[str]:
+    """Entries at the top of a project, folders as `name/x`."""
+    names = []
+    try:
+        with os.scandir(top) as entries:
+            for entry in entries:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                names.append(f"{entry.name}/x" if is_dir else entry.name)
+    except OSError:
+        pass
     return names
 
 
-def _index_for(doc: RulesDocument, workspace: Workspace) -> globs.FileIndex | None:
+def _project_for(doc: RulesDocument, workspace: Workspace) -> _Project | None:
     """The files under the rule's project root, or None for a rule with no project."""
     root = _project_root(doc.relative, doc.tool)
     if root is None or doc.relative.startswith("/"):
         return None
     files = workspace.all_files()
-    cached = _INDEXES.get(workspace)
+    cached = _PROJECTS.get(workspace)
     if cached is None or cached[0] is not files:
         cached = (files, {})
-        _INDEXES[workspace] = cached
-    key = root
-    index = cached[1].get(key)
-    if index is None:
-        if key == ".":
+        _PROJECTS[workspace] = cached
+    project = cached[1].get(root)
+    if project is None:
+        if root == ".":
             index = globs.FileIndex(files)
         else:
-            prefix = key + "/"
+            prefix = root + "/"
             cut = len(prefix)
             index = globs.FileIndex([f[cut:] for f in files if f.startswith(prefix)])
-        cached[1][key] = index
-    return index
+        project = _Project(root, workspace.root / root, index)
+        cached[1][root] = project
+    return project
