@@ -192,6 +192,71 @@ class ContentFilter(_Strict):
         )
 
 
+_LOOPBACK_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost")
+
+
+class Telemetry(_Strict):
+    """The `[telemetry]` table: where events go, what is kept, for how long."""
+
+    endpoint: str | None = Field(
+        None,
+        description="Base URL of the OTLP/HTTP receiver (`/v1/logs` and `/v1/metrics` "
+        "are appended); HTTPS unless loopback. Unset: everything stays local.",
+    )
+    protocol: Literal["http/protobuf", "http/json"] = Field(
+        "http/protobuf", description="OTLP encoding."
+    )
+    compression: Literal["gzip", "none"] = Field("gzip")
+    auth_header: str = Field(
+        "Authorization", description="Header that carries the credential."
+    )
+    auth_env: str | None = Field(
+        "LLMOPS_TELEMETRY_AUTH",
+        description="Environment variable holding the header's value (e.g. "
+        "`Bearer ...`); never written in the policy itself.",
+    )
+    flush_interval_seconds: float = Field(30.0, gt=0)
+    batch_size: int = Field(1000, gt=0, le=10000, description="Records per request.")
+    timeout_seconds: float = Field(10.0, gt=0, description="Per HTTP request.")
+    shutdown_timeout_seconds: float = Field(
+        5.0, ge=0, description="Longest wait for a last flush when the server stops."
+    )
+    store_path: str | None = Field(
+        None,
+        description="SQLite file; default `$XDG_STATE_HOME/llmops-ls/telemetry.db`.",
+    )
+    store_text: bool = Field(
+        False,
+        description="Keep prompt and completion text (redacted) in the local store.",
+    )
+    retention_days: float = Field(30.0, gt=0, description="Sent events kept this long.")
+    max_store_mb: float = Field(
+        256.0, gt=0, description="Size above which sent events are pruned first."
+    )
+    max_unsent_events: int = Field(
+        2_000_000,
+        gt=0,
+        description="Hard cap: beyond it the oldest unsent events are dropped (and "
+        "reported).",
+    )
+    team: str | None = Field(None, description="Team attributed by default.")
+    project: str | None = Field(None, description="Project attributed by default.")
+
+    @field_validator("endpoint")
+    @classmethod
+    def _secure_endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme == "https" and parts.hostname:
+            return value.rstrip("/")
+        if parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
+            return value.rstrip("/")
+        raise ValueError("must be an https:// URL (http:// only to a loopback address)")
+
+
 class CatalogueModel(_Strict):
     """A model the policy adds to (or overrides in) the shipped catalogue."""
 
@@ -214,6 +279,7 @@ class Policy(_Strict):
     )
     budgets: Budgets = Field(default_factory=Budgets)
     content_filter: ContentFilter = Field(default_factory=ContentFilter)
+    telemetry: Telemetry = Field(default_factory=Telemetry)
     locked: list[str] = Field(
         default_factory=list,
         description="Dotted keys (or whole tables) lower layers may not change.",

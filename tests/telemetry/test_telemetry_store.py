@@ -1,0 +1,196 @@
+"""The local store: schema, outcomes, redaction, spend, retention."""
+
+from __future__ import annotations
+
+import datetime
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from llmops_ls.routing.budgets import BudgetScope
+from llmops_ls.telemetry.events import (
+    Attribution,
+    Outcome,
+    OutcomeEvent,
+    RequestEvent,
+    RulesFile,
+    new_event_id,
+    rules_version,
+)
+from llmops_ls.telemetry.store import SCHEMA_VERSION, TelemetryStore, migrate
+
+ALICE = Attribution(developer="alice", team="web", project="shop", workspace="ws1")
+
+
+def event(**changes: object) -> RequestEvent:
+    values: dict[str, object] = {"kind": "inline_completion", "attribution": ALICE}
+    values.update(changes)
+    return RequestEvent(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store() -> TelemetryStore:
+    return TelemetryStore(":memory:")
+
+
+def test_event_ids_are_unique_uuid7_sorted_by_time() -> None:
+    ids = [new_event_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    assert all(i[14] == "7" for i in ids)
+    assert [i[:13] for i in ids] == sorted(i[:13] for i in ids)
+
+
+def test_rules_version_ignores_order_and_changes_with_content() -> None:
+    a, b = RulesFile.of("CLAUDE.md", b"one"), RulesFile.of("AGENTS.md", b"two")
+    assert rules_version((a, b)) == rules_version((b, a))
+    assert rules_version((a, RulesFile.of("AGENTS.md", b"three"))) != rules_version(
+        (a, b)
+    )
+    assert rules_version(()) is None
+
+
+def test_fresh_store_is_at_the_current_schema(store: TelemetryStore) -> None:
+    version = store.conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    assert version[0] == SCHEMA_VERSION
+    assert migrate(store.db) == SCHEMA_VERSION  # idempotent
+
+
+def test_store_newer_than_the_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    TelemetryStore(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (99)")
+    with pytest.raises(RuntimeError, match="newer"):
+        TelemetryStore(path)
+
+
+def test_file_store_uses_wal(tmp_path: Path) -> None:
+    with TelemetryStore(tmp_path / "t.db") as store:
+        mode = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_event_round_trips_with_rules_and_attribution(store: TelemetryStore) -> None:
+    rules = (RulesFile.of("CLAUDE.md", b"be brief"),)
+    e = event(tier="fast", model_served="m1", cost=0.25, rules_files=rules)
+    store.write_batch([e])
+    (row,) = store.query("SELECT * FROM events")
+    assert row["event_id"] == e.event_id
+    assert row["team"] == "web" and row["project"] == "shop"
+    assert row["rules_version"] == e.rules_version
+    assert '"CLAUDE.md"' in row["rules_files"]
+    assert row["cost"] == 0.25 and row["sent_at"] is None
+
+
+def test_same_event_id_twice_is_kept_once(store: TelemetryStore) -> None:
+    e = event()
+    store.write_batch([e])
+    store.write_batch([e])
+    assert store.counts().events == 1
+
+
+def test_text_is_dropped_unless_opted_in(store: TelemetryStore) -> None:
+    store.write_batch([event(prompt_text="hello", completion_text="world")])
+    (row,) = store.query("SELECT prompt_text, completion_text FROM events")
+    assert row == {"prompt_text": None, "completion_text": None}
+
+
+def test_opted_in_text_is_redacted() -> None:
+    store = TelemetryStore(":memory:", store_text=True)
+    key = "ghp_" + "R8x2Lq9ZbV4mN7tK1pW3sY6dF0hJ5gC2aE8u"
+    store.write_batch([event(prompt_text=f"key {key} here", completion_text="ok")])
+    (row,) = store.query("SELECT prompt_text, completion_text FROM events")
+    assert key not in row["prompt_text"]
+    assert "[REDACTED:" in row["prompt_text"]
+    assert row["completion_text"] == "ok"
+
+
+def test_outcome_updates_the_event_and_derives_decision_time(
+    store: TelemetryStore,
+) -> None:
+    e = event()
+    store.write_batch([e, OutcomeEvent(e.event_id, Outcome.SHOWN, at=100.0)])
+    store.write_batch(
+        [
+            OutcomeEvent(
+                e.event_id, Outcome.PARTIALLY_ACCEPTED, at=101.5, accepted_chars=7
+            )
+        ]
+    )
+    (row,) = store.query("SELECT * FROM events")
+    assert row["outcome"] == "partially_accepted"
+    assert row["accepted_chars"] == 7
+    assert row["decision_ms"] == pytest.approx(1500.0)
+    assert store.counts().outcomes == 2
+
+
+def test_late_shown_does_not_overwrite_a_decision(store: TelemetryStore) -> None:
+    e = event()
+    store.write_batch([e, OutcomeEvent(e.event_id, Outcome.REJECTED, at=5.0)])
+    store.write_batch([OutcomeEvent(e.event_id, Outcome.SHOWN, at=6.0)])
+    (row,) = store.query("SELECT outcome FROM events")
+    assert row["outcome"] == "rejected"
+
+
+def test_spent_sums_costs_of_subject_within_window(store: TelemetryStore) -> None:
+    day = datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC)
+    at = day.timestamp()
+    bob = Attribution(developer="bob", team="web")
+    store.write_batch(
+        [
+            event(cost=1.0, started_at=at + 10),
+            event(cost=2.0, started_at=at + 20, attribution=bob),
+            event(cost=4.0, started_at=at - 10),  # the day before
+        ]
+    )
+    end = day + datetime.timedelta(days=1)
+    assert store.spent(BudgetScope.DEVELOPER_DAILY, "alice", day, end) == 1.0
+    assert store.spent(BudgetScope.TEAM_MONTHLY, "web", day, end) == 3.0
+    assert store.spent(BudgetScope.DEVELOPER_DAILY, "carol", day, end) == 0.0
+
+
+def test_unsent_rows_come_oldest_first_and_mark_sent_by_range(
+    store: TelemetryStore,
+) -> None:
+    store.write_batch([event() for _ in range(5)])
+    batch = store.unsent("events", 3)
+    assert [r["seq"] for r in batch] == [1, 2, 3]
+    assert store.mark_sent("events", batch[0]["seq"], batch[-1]["seq"]) == 3
+    assert [r["seq"] for r in store.unsent("events", 10)] == [4, 5]
+
+
+def test_prune_removes_old_sent_events_and_keeps_old_unsent(
+    store: TelemetryStore,
+) -> None:
+    store.write_batch([event(started_at=1000.0), event(started_at=1000.0)])
+    store.mark_sent("events", 1, 1)
+    result = store.prune(retention_days=1, max_bytes=10**9, max_unsent=100, now=10**6)
+    assert result.expired == 1
+    assert [r["seq"] for r in store.query("SELECT seq FROM events")] == [2]
+
+
+def test_prune_over_size_removes_sent_before_unsent(tmp_path: Path) -> None:
+    store = TelemetryStore(tmp_path / "t.db")
+    store.write_batch([event(error_class="x" * 500) for _ in range(2000)])
+    store.mark_sent("events", 1, 1000)
+    result = store.prune(
+        retention_days=365, max_bytes=store.size_bytes() // 2, max_unsent=10**6
+    )
+    counts = store.counts()
+    assert result.over_size > 0 and result.dropped_unsent == 0
+    assert counts.unsent_events == 1000
+    assert counts.events < 2000
+
+
+def test_hard_cap_drops_oldest_unsent_and_reports(
+    store: TelemetryStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.write_batch([event() for _ in range(10)])
+    result = store.prune(retention_days=30, max_bytes=10**9, max_unsent=6)
+    assert result.dropped_unsent == 4
+    assert store.counts().dropped_unsent == 4
+    assert [r["seq"] for r in store.query("SELECT seq FROM events")] == list(
+        range(5, 11)
+    )
+    assert "hard cap" in caplog.text
