@@ -16,6 +16,8 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
+# A real LLM gateway for tests/integration only; never a dependency of the package.
+.venv/bin/python -m pip install -q 'litellm[proxy]'
 
 .venv/bin/ruff check server tests benchmarks
 .venv/bin/ruff format --check server tests benchmarks

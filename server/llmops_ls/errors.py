@@ -4,6 +4,7 @@ LlmopsError
  +-- ConfigError        a configuration or policy file is invalid; names file and key
  +-- CatalogueError     the rule catalogue shipped with the package is inconsistent
  +-- UsageError         the command line asked for something impossible
+ +-- BudgetSpentError   the router refused: a developer or team budget is spent
  +-- ContentFilterError a request was stopped before it left the workspace
  |    +-- SecretBlockedError      a secret was found and the policy says `block`
  |    +-- AttachmentRefusedError  a file the policy never attaches (`.env`, `*.pem`)
@@ -48,6 +49,14 @@ class CatalogueError(LlmopsError):
 
 class UsageError(LlmopsError):
     """The command line cannot be satisfied."""
+
+
+class BudgetSpentError(LlmopsError):
+    """The router refused a request: a budget is spent until it resets."""
+
+    def __init__(self, message: str, resets_at: str) -> None:
+        self.resets_at = resets_at
+        super().__init__(message)
 
 
 class ContentFilterError(LlmopsError):

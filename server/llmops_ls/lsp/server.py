@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from llmops_ls import __version__
 from llmops_ls.lsp.logging import ClientLogHandler, install
 
 if TYPE_CHECKING:
+    from llmops_ls.gateway.assistant import Assistant
     from llmops_ls.lsp.session import Session
 
 logger = logging.getLogger(__name__)
@@ -91,7 +93,9 @@ class LlmopsProtocol(LanguageServerProtocol):
 class LlmopsLanguageServer(LanguageServer):
     """The server object the handlers receive, holding the session once it exists."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, assistant_factory: Callable[[], Assistant] | None = None
+    ) -> None:
         super().__init__(
             "llmops-ls",
             __version__,
@@ -101,6 +105,8 @@ class LlmopsLanguageServer(LanguageServer):
         self.initialization_options: Any = None
         self.log_handler = ClientLogHandler()
         self._session: Session | None = None
+        self.assistant_factory = assistant_factory
+        self._assistant: Assistant | None = None
 
     @property
     def session(self) -> Session:
@@ -110,6 +116,17 @@ class LlmopsLanguageServer(LanguageServer):
 
             self._session = make_session(self)
         return self._session
+
+    @property
+    def assistant(self) -> Assistant:
+        """The assistant (policy loaded, gateway client built) on first use."""
+        if self._assistant is None:
+            if self.assistant_factory is None:
+                from llmops_ls.errors import ConfigError
+
+                raise ConfigError("policy", None, "no LLM gateway is configured")
+            self._assistant = self.assistant_factory()
+        return self._assistant
 
     def workspace_roots(self) -> list[Path]:
         """The folders the client opened (none for a loose file)."""
@@ -140,9 +157,11 @@ class LlmopsLanguageServer(LanguageServer):
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 
 
-def build_server() -> LlmopsLanguageServer:
+def build_server(
+    assistant_factory: Callable[[], Assistant] | None = None,
+) -> LlmopsLanguageServer:
     """A server with every handler registered."""
-    server = LlmopsLanguageServer()
+    server = LlmopsLanguageServer(assistant_factory)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: LlmopsLanguageServer, params: types.InitializeParams) -> None:
@@ -277,9 +296,14 @@ def _merged(initial: Any, pulled: Any) -> Any:
     return pulled if pulled is not None else initial
 
 
-def serve(tcp: str | None = None, *, verbose: bool = False) -> None:
+def serve(
+    tcp: str | None = None,
+    *,
+    verbose: bool = False,
+    assistant_factory: Callable[[], Assistant] | None = None,
+) -> None:
     """Run the language server on stdio, or on TCP as `HOST:PORT` for debugging."""
-    server = build_server()
+    server = build_server(assistant_factory)
     install(server.log_handler, verbose=verbose)
     logger.info("llmops-ls %s starting", __version__)
     if tcp is None:

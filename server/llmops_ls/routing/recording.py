@@ -1,7 +1,9 @@
 """What routing hands to telemetry: one record per decision, never any content.
 
 The telemetry store (a later part of the project) implements `RecordingSink`; until it
-is wired, `NULL_SINK` drops the records.
+is wired, `NULL_SINK` drops the records. Three kinds of record, linked by `request_id`
+where the request reached the gateway: the routing decision, the request's outcome at
+the gateway, and the developer's verdict on what was shown.
 """
 
 from __future__ import annotations
@@ -28,17 +30,74 @@ class RouteRecord:
     estimated_cost: float
 
 
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """The outcome of one request at the gateway: sizes, cost, timings; no content.
+
+    `outcome` is `ok`, `cached` (answered from the completion cache, nothing sent),
+    `cancelled`, `refused` (a budget), `filtered` (the content filter stopped it) or
+    `error`, with the error's class name in `error`. `cost_source` says whether the
+    cost came from the gateway's header or from catalogue list prices (an estimate).
+    """
+
+    request_id: str
+    developer: str
+    team: str | None
+    kind: str
+    tier: str | None
+    model: str | None
+    outcome: str
+    error: str | None = None
+    fallbacks_used: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float | None = None
+    cost_source: str = "none"
+    latency_seconds: float | None = None
+    first_token_seconds: float | None = None
+    redactions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    """What the developer did with an answer shown to them.
+
+    `verdict` is `accepted`, `partial` (with `accepted_chars` of the text kept) or
+    `rejected`; `implicit` is true when no one said so and the answer was counted as
+    rejected because a newer request replaced it or it timed out.
+    """
+
+    request_id: str
+    kind: str
+    verdict: str
+    accepted_chars: int | None = None
+    shown_chars: int | None = None
+    implicit: bool = False
+
+
 class RecordingSink(Protocol):
     """Where routing decisions are recorded (the telemetry store implements this)."""
 
     def record_route(self, record: RouteRecord) -> None:
         """Keep one decision; must not block or raise."""
 
+    def record_request(self, record: RequestRecord) -> None:
+        """Keep one request's outcome; must not block or raise."""
+
+    def record_feedback(self, record: FeedbackRecord) -> None:
+        """Keep one verdict on a shown answer; must not block or raise."""
+
 
 class NullSink:
     """A sink that keeps nothing."""
 
     def record_route(self, record: RouteRecord) -> None:
+        """Drop the record."""
+
+    def record_request(self, record: RequestRecord) -> None:
+        """Drop the record."""
+
+    def record_feedback(self, record: FeedbackRecord) -> None:
         """Drop the record."""
 
 

@@ -1,0 +1,77 @@
+"""The composition root: builds policy, router, gateway client and assistant.
+
+Nothing else wires areas together: the language server receives an assistant factory
+from here and never imports the gateway. Budgets are tracked in memory from the costs
+of this process's own requests until the telemetry store provides recorded spend.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+from llmops_ls.config.policy import LoadedPolicy, load_policy
+from llmops_ls.gateway.assistant import Assistant
+from llmops_ls.gateway.breaker import CircuitBreaker
+from llmops_ls.gateway.client import GatewayClient, Timeouts
+from llmops_ls.gateway.filter import OutgoingFilter
+from llmops_ls.linter.tokens import count_tokens
+from llmops_ls.routing.budgets import InMemorySpend, SpendSource
+from llmops_ls.routing.recording import NULL_SINK, RecordingSink
+from llmops_ls.routing.router import Caller, Router
+
+logger = logging.getLogger(__name__)
+
+DEVELOPER_ENV = "LLMOPS_DEVELOPER"
+TEAM_ENV = "LLMOPS_TEAM"
+
+
+def caller_from(environ: Mapping[str, str]) -> Caller:
+    """Who is asking: `LLMOPS_DEVELOPER` (else `$USER`) and `LLMOPS_TEAM`."""
+    developer = environ.get(DEVELOPER_ENV) or environ.get("USER") or "unknown"
+    return Caller(developer, environ.get(TEAM_ENV) or None)
+
+
+def build_assistant(
+    environ: Mapping[str, str] | None = None,
+    *,
+    loaded: LoadedPolicy | None = None,
+    sink: RecordingSink = NULL_SINK,
+    spend: SpendSource | None = None,
+) -> Assistant:
+    """An assistant under the policy in force; ConfigError when it is invalid."""
+    environ = os.environ if environ is None else environ
+    loaded = loaded or load_policy(environ)
+    policy = loaded.policy
+    memory = InMemorySpend() if spend is None else None
+    router = Router(policy, spend=spend or memory, sink=sink, count=count_tokens)
+    gateway = policy.gateway
+    client = GatewayClient(
+        gateway.base_url,
+        gateway.read_key(environ),
+        content_filter=OutgoingFilter(policy.content_filter),
+        catalogue=router.catalogue,
+        timeouts=Timeouts(
+            gateway.connect_timeout_seconds,
+            gateway.first_token_timeout_seconds,
+            gateway.total_timeout_seconds,
+        ),
+        breaker=CircuitBreaker(),
+    )
+    logger.info("gateway %s under policy %s", gateway.base_url, loaded.path)
+    return Assistant(
+        router,
+        client,
+        caller_from(environ),
+        sink=sink,
+        count=count_tokens,
+        spent=memory.add if memory is not None else None,
+    )
+
+
+def serve(tcp: str | None = None, *, verbose: bool = False) -> None:
+    """The language server with the assistant wired in."""
+    from llmops_ls.lsp.server import serve as serve_lsp
+
+    serve_lsp(tcp, verbose=verbose, assistant_factory=build_assistant)

@@ -1,0 +1,94 @@
+"""Fill-in-the-middle prompts: the text around the cursor, cut to a token budget.
+
+The prefix matters more than the suffix (it says what is being written), so it gets
+the larger share. Both are cut at line boundaries where possible, the prefix from its
+start and the suffix from its end, so the model sees whole lines next to the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+TokenCounter = Callable[[str], int]
+
+#: Characters per token assumed when first cutting a long text (generous, so the
+#: exact count only ever trims further).
+_CHARS_PER_TOKEN = 6
+
+SYSTEM_PROMPT = (
+    "You complete code. The user sends the text before the cursor between <prefix> "
+    "tags and the text after it between <suffix> tags. Reply with only the text to "
+    "insert at the cursor: no explanation, no code fences, nothing repeated from "
+    "either side."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FimPrompt:
+    """The prefix and suffix kept, and their token counts."""
+
+    prefix: str
+    suffix: str
+    prefix_tokens: int
+    suffix_tokens: int
+
+    @property
+    def tokens(self) -> int:
+        """Tokens of prefix and suffix together."""
+        return self.prefix_tokens + self.suffix_tokens
+
+    def user_message(self, language: str | None, path: str | None) -> str:
+        """The user message of a chat-style fill-in-the-middle request."""
+        header = []
+        if path:
+            header.append(f"File: {path}")
+        if language:
+            header.append(f"Language: {language}")
+        head = "\n".join(header) + "\n" if header else ""
+        return f"{head}<prefix>{self.prefix}</prefix><suffix>{self.suffix}</suffix>"
+
+
+def build_fim(
+    prefix: str,
+    suffix: str,
+    budget_tokens: int,
+    count: TokenCounter,
+    suffix_share: float = 0.25,
+) -> FimPrompt:
+    """The prompt within `budget_tokens`; unused suffix budget goes to the prefix."""
+    suffix_budget = int(budget_tokens * suffix_share)
+    kept_suffix, suffix_tokens = _fit(suffix, suffix_budget, count, keep_end=False)
+    kept_prefix, prefix_tokens = _fit(
+        prefix, budget_tokens - suffix_tokens, count, keep_end=True
+    )
+    return FimPrompt(kept_prefix, kept_suffix, prefix_tokens, suffix_tokens)
+
+
+def _fit(
+    text: str, budget: int, count: TokenCounter, keep_end: bool
+) -> tuple[str, int]:
+    if budget <= 0 or not text:
+        return "", 0
+    limit = budget * _CHARS_PER_TOKEN
+    if len(text) > limit:
+        text = text[-limit:] if keep_end else text[:limit]
+    tokens = count(text)
+    while tokens > budget and text:
+        text = _drop_line(text, keep_end)
+        tokens = count(text)
+    return text, tokens
+
+
+def _drop_line(text: str, keep_end: bool) -> str:
+    """The text without its first line (keep_end) or its last line."""
+    if keep_end:
+        cut = text.find("\n")
+        if cut == -1 or cut == len(text) - 1:
+            # One long line: drop a quarter of it rather than all of it.
+            return text[len(text) // 4 + 1 :]
+        return text[cut + 1 :]
+    cut = text.rfind("\n", 0, len(text) - 1)
+    if cut <= 0:
+        return text[: (len(text) * 3) // 4]
+    return text[:cut]

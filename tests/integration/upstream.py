@@ -1,0 +1,165 @@
+"""A local OpenAI-compatible upstream that records every request it receives.
+
+LiteLLM forwards some deployments here, so a test can see exactly what reached the
+provider side of the gateway. It answers with the model name it was asked for, so a
+test can tell which deployment served a request. Model `slow-stream` streams one
+chunk every `SLOW_CHUNK_SECONDS` for a long time and notes when its client went away.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+SLOW_CHUNK_SECONDS = 0.05
+SLOW_CHUNKS = 2000
+
+
+@dataclass
+class Recorded:
+    """What the upstream has seen."""
+
+    bodies: list[bytes] = field(default_factory=list)
+    peers: set[tuple[str, int]] = field(default_factory=set)
+    slow_started: threading.Event = field(default_factory=threading.Event)
+    slow_closed_at: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _chunk(model: str, content: str | None, finish: str | None = None) -> bytes:
+    delta: dict[str, Any] = {} if content is None else {"content": content}
+    data = {
+        "id": "up-1",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(data)}\n\n".encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    recorded: Recorded
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length)
+        with self.recorded.lock:
+            self.recorded.bodies.append(body)
+            self.recorded.peers.add(self.client_address)
+        request = json.loads(body)
+        model = str(request.get("model"))
+        if model == "slow-stream":
+            self._slow(model)
+        elif request.get("stream"):
+            self._stream(model, f"answer from {model}")
+        else:
+            self._json(model, f"answer from {model}")
+
+    def _json(self, model: str, text: str) -> None:
+        payload = json.dumps(
+            {
+                "id": "up-1",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": text},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": 12,
+                    "completion_tokens": 4,
+                    "total_tokens": 16,
+                },
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _start_stream(self) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+
+    def _write(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _stream(self, model: str, text: str) -> None:
+        self._start_stream()
+        for word in text.split(" "):
+            self._write(_chunk(model, word + " "))
+        self._write(_chunk(model, None, "stop"))
+        usage = {
+            "id": "up-1",
+            "object": "chat.completion.chunk",
+            "model": model,
+            "choices": [],
+            "usage": {"prompt_tokens": 12, "completion_tokens": 4, "total_tokens": 16},
+        }
+        self._write(f"data: {json.dumps(usage)}\n\n".encode())
+        self._write(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _slow(self, model: str) -> None:
+        self._start_stream()
+        self.recorded.slow_started.set()
+        try:
+            for index in range(SLOW_CHUNKS):
+                self._write(_chunk(model, f"t{index} "))
+                time.sleep(SLOW_CHUNK_SECONDS)
+        except (BrokenPipeError, ConnectionResetError):
+            with self.recorded.lock:
+                self.recorded.slow_closed_at.append(time.monotonic())
+            self.close_connection = True
+            return
+        self.wfile.write(b"0\r\n\r\n")
+
+
+class Upstream:
+    """The recording upstream on a free local port, served from a thread."""
+
+    def __init__(self) -> None:
+        self.recorded = Recorded()
+        handler = type("Handler", (_Handler,), {"recorded": self.recorded})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI base URL (with `/v1`)."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> Upstream:
+        """Serve in the background."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def all_bodies(self) -> bytes:
+        """Every request body received so far, joined."""
+        with self.recorded.lock:
+            return b"\n".join(self.recorded.bodies)
