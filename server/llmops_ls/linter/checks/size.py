@@ -31,7 +31,7 @@ def check_token_budget(doc: RulesDocument, ctx: CheckContext) -> Iterator[Findin
     """Report a file, or a file with what loads along with it, over its token budget."""
     budgets = ctx.settings.budgets
 
-    if tokens.upper_bound(_body(doc)) > budgets.file_tokens:
+    if _bound(doc) > budgets.file_tokens:
         count = _tokens(doc)
         if count > budgets.file_tokens:
             start, end = _anchor(doc)
@@ -49,7 +49,7 @@ def check_token_budget(doc: RulesDocument, ctx: CheckContext) -> Iterator[Findin
     chain = load_chain(doc, ctx.workspace)
     if len(chain) < 2:
         return
-    bound = sum(tokens.upper_bound(_body(member)) for member in chain)
+    bound = sum(_bound(member) for member in chain)
     if bound <= budgets.chain_tokens:
         return
     counts = [(member, _tokens(member)) for member in chain]
@@ -94,6 +94,20 @@ def check_tool_size_limits(doc: RulesDocument, ctx: CheckContext) -> Iterator[Fi
 def _body(doc: RulesDocument) -> str:
     """What the model is sent: tools that read front matter strip it first."""
     return doc.text[doc.body_start :] if doc.body_start else doc.text
+
+
+def _bound(doc: RulesDocument) -> int:
+    """`tokens.upper_bound` of the body, cached: chains share their members."""
+    cached = doc.cache.get("size.bound")
+    if isinstance(cached, int):
+        return cached
+    text = doc.text
+    if text.isascii():
+        bound = len(text) - doc.body_start
+    else:
+        bound = tokens.upper_bound(_body(doc))
+    doc.cache["size.bound"] = bound
+    return bound
 
 
 def _tokens(doc: RulesDocument) -> int:
