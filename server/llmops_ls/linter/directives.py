@@ -12,6 +12,7 @@ short paragraphs, and a line is what an editor can point at.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +39,11 @@ _NEGATIVE_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 # The end of a sentence: terminal punctuation followed by space, not "e.g. " or "1.5".
-_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)[.!?](?=\s|$)")
+# The punctuation comes first so that the regex engine can skip to it; the lookbehinds
+# then check what precedes it (including the punctuation itself).
+_SENTENCE_END = re.compile(
+    r"[.!?](?<!\be\.g[.!?])(?<!\bi\.e[.!?])(?<!\betc[.!?])(?=\s|$)"
+)
 _NON_WORD = re.compile(r"[^\w\s#+]+")
 _SPACES = re.compile(r"\s+")
 _POSITIVE_LEAD = re.compile(
@@ -282,10 +287,35 @@ def in_code_span(doc: RulesDocument, offset: int) -> bool:
 
 
 def occurrences(text: str, words: tuple[str, ...]) -> Iterator[int]:
-    """Offsets of each word in a text, by plain substring search (faster than re)."""
+    """Offsets of every occurrence of each word in a text, word by word, in order."""
     find = text.find
     for word in words:
+        scan = _rare_letter_scan(word)
+        if scan is not None:
+            k, pattern = scan
+            for m in pattern.finditer(text):
+                yield m.start() - k
+            continue
         at = find(word)
         while at != -1:
             yield at
             at = find(word, at + 1)
+
+
+# Letters that make up under about 0.5% of rules text, rarest first. A regex whose
+# literal prefix is one of them jumps from one to the next about twice as fast as
+# `str.find` walks the text, so a word is searched by its rarest letter when it has one.
+# (With commoner letters the regex stops too often and is no faster.)
+_RARE_LETTERS = "zqjxk"
+
+
+@functools.cache
+def _rare_letter_scan(word: str) -> tuple[int, re.Pattern[str]] | None:
+    """A regex matching at the rarest letter of `word`, and that letter's index."""
+    for letter in _RARE_LETTERS:
+        k = word.find(letter)
+        if k != -1:
+            after = f"(?={re.escape(word[k + 1 :])})" if k + 1 < len(word) else ""
+            before = f"(?<={re.escape(word[: k + 1])})" if k else ""
+            return k, re.compile(letter + after + before)
+    return None

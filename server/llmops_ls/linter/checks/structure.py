@@ -15,7 +15,9 @@ from llmops_ls.linter.registry import check
 # Template leftovers in prose. Markers such as TODO count only where they open a line
 # (after any list marker) and are followed by a colon, or stand alone: a rule that
 # talks about TODO comments ("never leave TODO comments") is not a leftover.
-_MARKER = re.compile(r"TODO|FIXME|TBD|XXX")
+# One regex per marker: a regex that starts with a literal skips through the text
+# several times faster than an alternation, which tries every character.
+_MARKERS = tuple(re.compile(marker) for marker in ("TODO", "FIXME", "TBD", "XXX"))
 _MARKER_LEAD = re.compile(r"[ \t]*(?:(?:[-*+>]|\d{1,3}[.)])[ \t]+)*(?:\*\*)?")
 _MARKER_TAIL = re.compile(
     r"(?:\([^)\n]*\))?(?:\*\*)?(?:[ \t]*[:\-\u2013\u2014]|[ \t]*\r?$)", re.M
@@ -39,12 +41,12 @@ _TEMPLATES = (
         ),
     ),
     ("lorem", re.compile(r"lorem ipsum")),
+    # "your-" and "my-" separately, for the same reason as the markers.
     (
-        "name",
-        re.compile(
-            r"(?:your|my)[-_](?:project|app|repo|company|org|team)[-_]?name(?![\w-])"
-        ),
+        "",
+        re.compile(r"your[-_](?:project|app|repo|company|org|team)[-_]?name(?![\w-])"),
     ),
+    ("", re.compile(r"my[-_](?:project|app|repo|company|org|team)[-_]?name(?![\w-])")),
 )
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _MUSTACHE = re.compile(r"\{\{\s*[A-Z][A-Z0-9_]*\s*\}\}")
@@ -69,19 +71,22 @@ def check_placeholders(doc: RulesDocument, ctx: CheckContext) -> Iterator[Findin
 
 def _placeholders(doc: RulesDocument) -> Iterator[tuple[int, int]]:
     text = doc.text
-    for m in _MARKER.finditer(text):
-        start, end = m.span()
-        if (start and text[start - 1].isalnum()) or (
-            end < len(text) and (text[end].isalnum() or text[end] in "-_")
-        ):
-            continue
-        if m.group(0) == "TBD":
-            yield start, end
-            continue
-        line_start = text.rfind("\n", 0, start) + 1
-        lead = _MARKER_LEAD.match(text, line_start)
-        if lead is not None and lead.end() == start and _MARKER_TAIL.match(text, end):
-            yield start, end
+    for marker in _MARKERS:
+        for m in marker.finditer(text):
+            start, end = m.span()
+            if (start and text[start - 1].isalnum()) or (
+                end < len(text) and (text[end].isalnum() or text[end] in "-_")
+            ):
+                continue
+            if m.group(0) == "TBD":
+                yield start, end
+                continue
+            line_start = text.rfind("\n", 0, start) + 1
+            lead = _MARKER_LEAD.match(text, line_start)
+            if lead is None or lead.end() != start:
+                continue
+            if _MARKER_TAIL.match(text, end):
+                yield start, end
     lowered = directives.lowered(doc)
     for needle, pattern in _TEMPLATES:
         if needle in lowered:
@@ -90,9 +95,8 @@ def _placeholders(doc: RulesDocument) -> Iterator[tuple[int, int]]:
                 before = lowered[start - 1] if start else " "
                 if not (before.isalnum() or before in "-_"):
                     yield m.span()
-    if "{{" in text:
-        for m in _MUSTACHE.finditer(text):
-            yield m.span()
+    for m in _MUSTACHE.finditer(text):
+        yield m.span()
 
 
 @check("unclosed-fence")
