@@ -262,7 +262,7 @@ def check_hidden_directive(doc: RulesDocument, ctx: CheckContext) -> Iterator[Fi
                 "instruction inside an HTML comment: rendered Markdown hides it, but "
                 "the model reads it; make it visible or delete it",
             )
-    for hit in _REF_ANCHOR.finditer(text):
+    for hit in _REF_ANCHOR.finditer(text) if "]" in text else ():
         match = _REF_COMMENT.match(text, text.rfind("\n", 0, hit.start()) + 1)
         if match is not None:
             group = match.lastgroup or "paren"
@@ -406,6 +406,8 @@ def _commands(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Find
 
 def _pipes(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding]:
     """`curl … | sh`, `base64 -d | sh`, `cat ~/.ssh/id_rsa | curl`, `env | nc`."""
+    if "|" not in text:  # one `memchr`, far cheaper than the scan
+        return
     for hit in _PIPE.finditer(text):
         pipe = hit.start()
         shell = _INTO_SHELL.match(text, pipe + 1)
