@@ -301,12 +301,15 @@ def _topic_claims(doc: RulesDocument, start: int, end: int) -> list[Claim]:
 def _options(sentence: str) -> list[tuple[str, str, bool]]:
     """The (topic, choice, positive) options a sentence prescribes or forbids."""
     options: list[tuple[str, str, bool]] = []
-    pos = 0
-    for clause_match in _CLAUSE_SPLIT.finditer(sentence + ","):
-        clause = sentence[pos : clause_match.start()]
-        pos = clause_match.end()
-        options.extend(_clause_options(clause))
-    options.extend(_indent_options(sentence))
+    topics = _topics_named(sentence)
+    if topics - _INDENT_ONLY:
+        pos = 0
+        for clause_match in _CLAUSE_SPLIT.finditer(sentence + ","):
+            clause = sentence[pos : clause_match.start()]
+            pos = clause_match.end()
+            options.extend(_clause_options(clause, topics))
+    if "indent" in topics:
+        options.extend(_indent_options(sentence))
     # Two options of one topic prescribed together are alternatives, not a rule.
     result: list[tuple[str, str, bool]] = []
     for topic, choice, positive in options:
@@ -318,7 +321,47 @@ def _options(sentence: str) -> list[tuple[str, str, bool]]:
     return result
 
 
-def _clause_options(clause: str) -> Iterator[tuple[str, str, bool]]:
+_ALL_TOPICS = frozenset({"manager", "test", "quotes", "semicolons", "indent"})
+_INDENT_ONLY = frozenset({"indent"})
+
+
+def _topics_named(sentence: str) -> frozenset[str]:
+    """The topics whose words a sentence contains: a cheap test before the regexes.
+
+    Exact only for ASCII, where ignoring case is lower-casing; any other sentence
+    goes to every regex (ignoring case also folds the long s, U+017F, to "s").
+    """
+    if not sentence.isascii():
+        return _ALL_TOPICS
+    lower = sentence.lower()
+    found: set[str] = set()
+    if "npm" in lower or "yarn" in lower or "bun" in lower:
+        found.add("manager")
+    if "jest" in lower or "test" in lower:
+        found.add("test")
+    if "quot" in lower:
+        found.add("quotes")
+    if "semi" in lower:
+        found.add("semicolons")
+    if "indent" in lower:
+        found.add("indent")
+    return frozenset(found)
+
+
+def _clause_options(
+    clause: str, topics: frozenset[str]
+) -> Iterator[tuple[str, str, bool]]:
+    if "manager" in topics:
+        yield from _manager_options(clause)
+    if "test" in topics:
+        yield from _test_options(clause)
+    if "quotes" in topics:
+        yield from _quote_options(clause)
+    if "semicolons" in topics:
+        yield from _semicolon_options(clause)
+
+
+def _manager_options(clause: str) -> Iterator[tuple[str, str, bool]]:
     for m in _MANAGER.finditer(clause):
         before, after = clause[: m.start()], clause[m.end() :]
         name = m.group(1).lower()
@@ -330,6 +373,9 @@ def _clause_options(clause: str) -> Iterator[tuple[str, str, bool]]:
             name != "bun" and _PRESCRIBING_BEFORE.search(before)
         ):
             yield "package-manager", name, True
+
+
+def _test_options(clause: str) -> Iterator[tuple[str, str, bool]]:
     for m in _TEST_FRAMEWORK.finditer(clause):
         before = clause[: m.start()]
         name = m.group(1).lower()
@@ -337,6 +383,9 @@ def _clause_options(clause: str) -> Iterator[tuple[str, str, bool]]:
             yield "test-framework", name, False
         elif _PRESCRIBING_BEFORE.search(before):
             yield "test-framework", name, True
+
+
+def _quote_options(clause: str) -> Iterator[tuple[str, str, bool]]:
     if not _QUOTE_CONTEXT.search(clause):
         for m in _QUOTES.finditer(clause):
             before = clause[: m.start()]
@@ -346,6 +395,9 @@ def _clause_options(clause: str) -> Iterator[tuple[str, str, bool]]:
             ):
                 continue
             yield "quotes", m.group(1).lower(), positive
+
+
+def _semicolon_options(clause: str) -> Iterator[tuple[str, str, bool]]:
     if not _SEMICOLON_CONTEXT.search(clause):
         for m in _SEMICOLONS.finditer(clause):
             before = clause[: m.start()]
