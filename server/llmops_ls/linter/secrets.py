@@ -9,9 +9,11 @@ keys are not secrets, and generic `password = ...` assignments pass an entropy g
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["KINDS", "SecretMatch", "find_secrets", "mask", "redact", "shannon_entropy"]
@@ -63,6 +65,11 @@ _TOKEN_CHARS = frozenset(
 )
 
 
+def _lazy(source: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """A regex compiled on first use (these are needed only after a detector hits)."""
+    return functools.cache(lambda: re.compile(source, flags))
+
+
 @dataclass(frozen=True, slots=True)
 class _Detector:
     pattern: re.Pattern[str]
@@ -109,7 +116,7 @@ _DETECTORS = (
         re.compile(r"\.(?P<jwt>eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})"), "*", "J"
     ),
 )
-_JWT_HEADER = re.compile(r"eyJ[A-Za-z0-9_-]{8,}$")
+_JWT_HEADER = _lazy(r"eyJ[A-Za-z0-9_-]{8,}$")
 _JWT_HEADER_MAX_CHARS = 400
 
 # `=` and `:` followed by a value of ten characters or more with a digit in it (a
@@ -176,14 +183,12 @@ _CONFIDENCE = {
 }
 
 # A 40-character AWS secret key without its name, looked for near an access key id.
-_AWS_SECRET_NEARBY = re.compile(
-    r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
-)
+_AWS_SECRET_NEARBY = _lazy(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _AWS_NEARBY_CHARS = 300
 
 # Words that mark a value as a stand-in rather than a credential. Kept to four letters
 # or more (or unmistakable symbols) so a random key rarely contains one by chance.
-_PLACEHOLDER_WORDS = re.compile(
+_PLACEHOLDER_WORDS = _lazy(
     r"your|example|placeholder|changeme|change_me|change-me|dummy|sample|xxxx|\*\*\*"
     r"|\.\.\.|…|redacted|replace|insert|here|todo|fake|mock|secret|password|passwd"
     r"|token|api_?key|<|>|\{\{|\$\{|%\(|\benv\b|environ|getenv|process\.env",
@@ -225,19 +230,19 @@ _PLACEHOLDER_PASSWORDS = frozenset(
     }
 )
 # Expressions that produce a value at run time rather than being one.
-_EXPRESSION = re.compile(
+_EXPRESSION = _lazy(
     r"""^(?:[$%&*!@]|\{|\(|\[|<|\w+\(|(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*(?:\(|\[|$)
     |[A-Za-z_]\w*\[|(?:true|false|null|none|nil|undefined|string|str|bool|int)$)""",
     re.IGNORECASE | re.VERBOSE,
 )
-_SLUG = re.compile(r"^[a-z]+(?:[-_. ][a-z]+)*$")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_]*$")
-_REPEATED = re.compile(r"^(.)\1+$|^(.{2})\2+$")
+_SLUG = _lazy(r"^[a-z]+(?:[-_. ][a-z]+)*$")
+_IDENTIFIER = _lazy(r"^[A-Za-z_][A-Za-z_]*$")
+_REPEATED = _lazy(r"^(.)\1+$|^(.{2})\2+$")
 
 # The jwt.io sample token, published in countless tutorials.
 _EXAMPLE_JWT_SIGNATURES = frozenset({"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"})
 
-_KEY_PREFIX = re.compile(r"^sk-(?:ant-(?:[a-z]+\d\d-)?|proj-|svcacct-|admin-)?")
+_KEY_PREFIX = _lazy(r"^sk-(?:ant-(?:[a-z]+\d\d-)?|proj-|svcacct-|admin-)?")
 
 _GENERIC_MIN_LENGTH = 10
 _GENERIC_MIN_ENTROPY_BITS = 3.0
@@ -320,7 +325,9 @@ def _detected(text: str, match: re.Match[str], lead: str) -> SecretMatch | None:
     kind = group.replace("_", "-")
     start, end = match.span()
     if lead == "*":
-        header = _JWT_HEADER.search(text, max(0, start - _JWT_HEADER_MAX_CHARS), start)
+        header = _JWT_HEADER().search(
+            text, max(0, start - _JWT_HEADER_MAX_CHARS), start
+        )
         if header is None:
             return None
         start = header.start()
@@ -345,9 +352,9 @@ def _is_key(kind: str, value: str) -> bool:
     if kind == "jwt":
         return value.rsplit(".", 1)[-1] not in _EXAMPLE_JWT_SIGNATURES
     if kind == "aws-access-key-id":
-        return "EXAMPLE" not in value and not _REPEATED.match(value[4:])
+        return "EXAMPLE" not in value and not _REPEATED().match(value[4:])
     body = _key_body(kind, value)
-    if _PLACEHOLDER_WORDS.search(body) or _REPEATED.match(body):
+    if _PLACEHOLDER_WORDS().search(body) or _REPEATED().match(body):
         return False
     return len(set(body)) >= 10
 
@@ -369,7 +376,7 @@ def _assigned(text: str, match: re.Match[str]) -> SecretMatch | None:
         return SecretMatch("connection-string-password", start, end, 0.8)
     if not _named_secret(text, match.start()):
         return None
-    if not _looks_random(value) or _PLACEHOLDER_WORDS.search(value):
+    if not _looks_random(value) or _PLACEHOLDER_WORDS().search(value):
         return None
     kind = "generic-secret"
     if (
@@ -403,7 +410,7 @@ def _key_body(kind: str, value: str) -> str:
     if kind == "github-token":
         return value.split("_", 2)[-1] if value.startswith("github_pat_") else value[4:]
     if kind in ("anthropic-api-key", "openai-api-key"):
-        return _KEY_PREFIX.sub("", value)
+        return _KEY_PREFIX().sub("", value)
     if kind == "slack-token":
         return value[5:]
     if kind == "slack-webhook":
@@ -418,9 +425,9 @@ def _looks_random(value: str) -> bool:
     value = value.strip()
     if len(value) < _GENERIC_MIN_LENGTH or " " in value:
         return False
-    if _EXPRESSION.match(value) or _SLUG.match(value) or _IDENTIFIER.match(value):
+    if _EXPRESSION().match(value) or _SLUG().match(value) or _IDENTIFIER().match(value):
         return False
-    if _REPEATED.match(value):
+    if _REPEATED().match(value):
         return False
     classes = (
         any(c.islower() for c in value)
@@ -436,9 +443,9 @@ def _looks_random(value: str) -> bool:
 
 def _is_connection_password(value: str, user: str) -> bool:
     lowered = value.lower()
-    if lowered in _PLACEHOLDER_PASSWORDS or _REPEATED.match(value):
+    if lowered in _PLACEHOLDER_PASSWORDS or _REPEATED().match(value):
         return False
-    if _PLACEHOLDER_WORDS.search(value) or value.startswith(("$", "%", "{", "[")):
+    if _PLACEHOLDER_WORDS().search(value) or value.startswith(("$", "%", "{", "[")):
         return False
     # `guest:guest@`, `postgres:postgres@`: the stock credentials of a local container.
     return lowered != user.lower()
@@ -455,7 +462,7 @@ def _aws_secret_near(text: str, start: int, end: int) -> list[SecretMatch]:
     lo = max(0, start - _AWS_NEARBY_CHARS)
     hi = min(len(text), end + _AWS_NEARBY_CHARS)
     result: list[SecretMatch] = []
-    for match in _AWS_SECRET_NEARBY.finditer(text, lo, hi):
+    for match in _AWS_SECRET_NEARBY().finditer(text, lo, hi):
         value = match.group()
         has_digit = any(c.isdigit() for c in value)
         mixed = any(c.islower() for c in value) and any(c.isupper() for c in value)

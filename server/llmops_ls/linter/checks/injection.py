@@ -12,14 +12,22 @@ family has a few literal anchors, and the full pattern is matched around each hi
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from llmops_ls.linter import suppressions
 from llmops_ls.linter.context import CheckContext
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.registry import check
+
+
+def _lazy(source: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """A regex compiled on first use (most are needed only after an anchor hits)."""
+    # Compiling them all at import costs more than scanning most workspaces.
+    return functools.cache(lambda: re.compile(source, flags))
+
 
 # --- overriding the instructions
 
@@ -34,7 +42,7 @@ _QUALIFIER = (
     r"(?:all|any|every|each|of|the|your|my|these|those|previous|prior|above|earlier"
     r"|preceding|foregoing|initial|original|system|other|existing|current|safety)"
 )
-_OVERRIDE = re.compile(
+_OVERRIDE = _lazy(
     rf"""
     (?:ignore|disregard|forget)[ \t]+
     (?:
@@ -64,7 +72,7 @@ _OVERRIDE = re.compile(
 _NOT = r"(?:do[ \t]+not|don'?t|never|must[ \t]+not|mustn'?t|should[ \t]+not|shouldn'?t)"
 _PRONOUN = r"(?:this|these|that|it|them|anything|any[ \t]+of[ \t]+(?:this|these|it))"
 # Matched backwards from "the user": the words that come right before it.
-_CONCEAL_BEFORE = re.compile(
+_CONCEAL_BEFORE = _lazy(
     rf"""(?:
         {_NOT}[ \t]+(?:tell|inform|notify|alert|mention|reveal|disclose|show|explain)
           [ \t]+{_PRONOUN}[ \t]+(?:to|with)
@@ -76,20 +84,20 @@ _CONCEAL_BEFORE = re.compile(
     )[ \t]+$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_CONCEAL_TAIL_REQUIRED = re.compile(
+_CONCEAL_TAIL_REQUIRED = _lazy(
     r"(?:without|do not tell|don'?t tell|never tell|do not inform|don'?t inform"
     r"|never inform|do not notify|don'?t notify|never notify|do not alert|never alert"
     r"|must not tell|must not inform)[ \t]+$",
     re.IGNORECASE,
 )
-_CONCEAL_AFTER = re.compile(
+_CONCEAL_AFTER = _lazy(
     r"""(?:[ \t]+(?:about[ \t]+(?:this|these|it|that|any[ \t]+of)|that[ \t]+you
     |what[ \t]+you|you[ \t]+(?:did|have|are[ \t]+doing|changed)|knowing|noticing
     |finding[ \t]+out))""",
     re.IGNORECASE | re.VERBOSE,
 )
-_WITHOUT_THE_USER = re.compile(r"without[ \t]+$", re.IGNORECASE)
-_MENTION = re.compile(
+_WITHOUT_THE_USER = _lazy(r"without[ \t]+$", re.IGNORECASE)
+_MENTION = _lazy(
     rf"{_NOT}[ \t]+mention[ \t]+(?:this|these[ \t]+instructions|this[ \t]+"
     r"(?:file|rule|instruction|note))(?=[ \t]*(?:[.!;\n]|$|to[ \t]+anyone|in[ \t]+your"
     r"[ \t]+(?:response|reply|answer|output)))",
@@ -118,19 +126,19 @@ _SHELL = (
     r"|perl|ruby|php|iex|invoke-expression|pwsh|powershell)\b"
 )
 _PIPE = re.compile(r"\|")
-_INTO_SHELL = re.compile(rf"[ \t]*{_SHELL}", re.IGNORECASE)
-_INTO_NETWORK = re.compile(r"[ \t]*(?:curl|wget|nc|ncat|netcat|socat)\b", re.IGNORECASE)
-_HAS_FETCHER = re.compile(rf"\b{_FETCHER}\b", re.IGNORECASE)
-_HAS_DECODE = re.compile(r"\bbase64[ \t]+(?:-d|--decode|-D)\b|\bxxd[ \t]+-r", re.I)
-_SCHEME_BEFORE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*$")
-_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'`)|]+")
+_INTO_SHELL = _lazy(rf"[ \t]*{_SHELL}", re.IGNORECASE)
+_INTO_NETWORK = _lazy(r"[ \t]*(?:curl|wget|nc|ncat|netcat|socat)\b", re.IGNORECASE)
+_HAS_FETCHER = _lazy(rf"\b{_FETCHER}\b", re.IGNORECASE)
+_HAS_DECODE = _lazy(r"\bbase64[ \t]+(?:-d|--decode|-D)\b|\bxxd[ \t]+-r", re.I)
+_SCHEME_BEFORE = _lazy(r"[a-zA-Z][a-zA-Z0-9+.-]*$")
+_URL = _lazy(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'`)|]+")
 # `$(`, `<(` and PowerShell's `iex (`, found from the parenthesis.
 _OPEN_PAREN = re.compile(r"\((?:(?<=[$<]\()|(?<=(?i:iex)\()|(?<=(?i:iex) \())")
-_INTO_FETCH = re.compile(
+_INTO_FETCH = _lazy(
     rf"[ \t]*\(?[ \t]*(?:{_FETCHER}|new-object[ \t]+(?:system\.)?net\.webclient)\b",
     re.IGNORECASE,
 )
-_RISKY_URL = re.compile(
+_RISKY_URL = _lazy(
     r"^(?:http://|\S*://(?:\d{1,3}\.){3}\d{1,3}|\S*://(?:bit\.ly|tinyurl\.com|t\.co"
     r"|is\.gd|pastebin\.com|paste\.ee|hastebin\.com|transfer\.sh|ngrok\.io"
     r"|[^/]*\.ngrok(?:-free)?\.app)\b)",
@@ -141,16 +149,16 @@ _SENSITIVE = (
     r"|\.npmrc|\.pypirc|\.git-credentials|\.kube/config|kubeconfig|\.docker/config\.json"
     r"|/etc/passwd|/etc/shadow)"
 )
-_HAS_SENSITIVE = re.compile(_SENSITIVE + r"|\b(?:env|printenv)\b", re.IGNORECASE)
+_HAS_SENSITIVE = _lazy(_SENSITIVE + r"|\b(?:env|printenv)\b", re.IGNORECASE)
 _SCHEME_SEPARATOR = re.compile("://")
 # Searched between the start of a line and a URL in it: uploads of a secret file.
-_UPLOAD = re.compile(
+_UPLOAD = _lazy(
     rf"""\b(?:curl|wget)\b[^\n]*?[ \t](?:-d|--data(?:-binary|-raw|-urlencode)?|-F
     |--form|-T|--upload-file|--post-file|--body-file)[ \t=]*["']?(?:\w+=)?@?[^\s"']*
     {_SENSITIVE}[^\n]*""",
     re.IGNORECASE | re.VERBOSE,
 )
-_EXFIL_PROSE = re.compile(
+_EXFIL_PROSE = _lazy(
     rf"""\b(?:send|upload|post|transmit|exfiltrate|forward|copy|leak|share|email|paste)
     [ \t]+(?:all[ \t]+|every[ \t]+)?(?:of[ \t]+)?(?:the[ \t]+|your[ \t]+
       |the[ \t]+user'?s[ \t]+)?
@@ -174,13 +182,13 @@ _EXFIL_VERBS = (
     "email",
     "paste",
 )
-_NEGATION_BEFORE = re.compile(
+_NEGATION_BEFORE = _lazy(
     r"(?:\b(?:never|not|don'?t|doesn'?t|avoid|no|without|prevent|block|refuse|reject"
     r"|forbid|forbidden|prohibit\w*)\b[^.!?\n]*)$",
     re.IGNORECASE,
 )
 # Lines that talk about an attack rather than carry one.
-_DISCUSSION = re.compile(
+_DISCUSSION = _lazy(
     r"injection|jailbreak|attack|malicious|adversarial|untrusted|red[- ]team|phishing"
     r"|social engineering|treat (?:it|them|this|such)[^.\n]* as data|such as|e\.g\."
     r"|for example|refuse|detect|flag (?:it|them|this)",
@@ -190,7 +198,7 @@ _QUOTE_CHARS = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 # --- comments that hide instructions
 
-_NOT_DIRECTIVE = re.compile(
+_NOT_DIRECTIVE = _lazy(
     r"""^\s*(?:markdownlint|prettier-ignore|eslint|cspell|spell-?checker|vale\b|textlint
     |remark-|\#?(?:end)?region\b|/?toc\b|omit[ \t]+in[ \t]+toc
     |(?:begin|end|start|stop)\b
@@ -200,7 +208,7 @@ _NOT_DIRECTIVE = re.compile(
     |section|anchor|more\b|vale|ignore-|disable|enable|keep|cut|\w+:\s*\S+\s*$)""",
     re.IGNORECASE | re.VERBOSE,
 )
-_INSTRUCTION_WORDS = re.compile(
+_INSTRUCTION_WORDS = _lazy(
     r"""\b(?:always|never|must|mustn'?t|should|shouldn'?t|do[ \t]+not|don'?t|ignore
     |disregard|forget|pretend|instead|you[ \t]+(?:are|will|must|should|need|may)
     |you'(?:re|ll)|your[ \t]+(?:task|job|role|goal|response|answer)|the[ \t]+user
@@ -209,7 +217,7 @@ _INSTRUCTION_WORDS = re.compile(
     |without[ \t]+telling)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-_IMPERATIVE_START = re.compile(
+_IMPERATIVE_START = _lazy(
     r"""^\s*(?:[-*+][ \t]+|\d+[.)][ \t]+)?(?:use|add|run|write|prefer|avoid|make|keep
     |ensure|follow|call|send|read|include|remove|delete|create|set|return|respond
     |reply|answer|tell|say|mention|treat|pretend|act|output|print|execute|install
@@ -219,12 +227,12 @@ _IMPERATIVE_START = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _REF_ANCHOR = re.compile(r"\]:")
-_REF_COMMENT = re.compile(
+_REF_COMMENT = _lazy(
     r"""^[ ]{0,3}\[(?://|comment|_|\#|todo|note)\]:[ \t]*(?:\#|<>|<\#>)[ \t]*
     (?:\((?P<paren>[^\n]*)\)|"(?P<dq>[^\n]*)"|'(?P<sq>[^\n]*)')[ \t]*$""",
     re.IGNORECASE | re.VERBOSE | re.MULTILINE,
 )
-_HIDDEN_ELEMENT = re.compile(
+_HIDDEN_ELEMENT = _lazy(
     r"""<(?P<tag>[a-zA-Z][a-zA-Z0-9]*)\b[^>\n]*?
     (?:\shidden\b|style[ \t]*=[ \t]*["'][^"']*
     (?:display[ \t]*:[ \t]*none|visibility[ \t]*:[ \t]*hidden|font-size[ \t]*:[ \t]*0
@@ -263,7 +271,7 @@ def check_hidden_directive(doc: RulesDocument, ctx: CheckContext) -> Iterator[Fi
                 "the model reads it; make it visible or delete it",
             )
     for hit in _REF_ANCHOR.finditer(text) if "]" in text else ():
-        match = _REF_COMMENT.match(text, text.rfind("\n", 0, hit.start()) + 1)
+        match = _REF_COMMENT().match(text, text.rfind("\n", 0, hit.start()) + 1)
         if match is not None:
             group = match.lastgroup or "paren"
             if doc.markdown.is_prose(match.start()) and _is_instruction(match[group]):
@@ -275,7 +283,7 @@ def check_hidden_directive(doc: RulesDocument, ctx: CheckContext) -> Iterator[Fi
                     "Markdown hides it, but the model reads it",
                 )
     if "<" in text:
-        for match in _HIDDEN_ELEMENT.finditer(text):
+        for match in _HIDDEN_ELEMENT().finditer(text):
             if doc.markdown.is_prose(match.start()) and _is_instruction(match["body"]):
                 yield ctx.finding(
                     "hidden-directive",
@@ -288,11 +296,11 @@ def check_hidden_directive(doc: RulesDocument, ctx: CheckContext) -> Iterator[Fi
 
 def _is_instruction(body: str) -> bool:
     """Whether a comment's text reads as an instruction rather than a note or label."""
-    if len(body.split()) < _MIN_DIRECTIVE_WORDS or _NOT_DIRECTIVE.match(body):
+    if len(body.split()) < _MIN_DIRECTIVE_WORDS or _NOT_DIRECTIVE().match(body):
         return False
     if body.lstrip().startswith(("<", "{", "[")) and "\n" not in body.strip():
         return False
-    return bool(_INSTRUCTION_WORDS.search(body) or _IMPERATIVE_START.match(body))
+    return bool(_INSTRUCTION_WORDS().search(body) or _IMPERATIVE_START().match(body))
 
 
 def _overrides(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding]:
@@ -300,7 +308,7 @@ def _overrides(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Fin
         for hit in anchor.finditer(text):
             match = None
             for back in backs:
-                match = _OVERRIDE.match(text, hit.start() - back)
+                match = _OVERRIDE().match(text, hit.start() - back)
                 if match is not None:
                     break
             if match is None or not _is_instruction_text(doc, text, match.start()):
@@ -322,14 +330,14 @@ def _concealment(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[F
         lowered = window.lower()
         if not any(word in lowered for word in _CONCEAL_WORDS):
             continue
-        before = _CONCEAL_BEFORE.search(window)
+        before = _CONCEAL_BEFORE().search(window)
         if before is None:
             continue
-        after = _CONCEAL_AFTER.match(text, hit.end())
-        needs_tail = _CONCEAL_TAIL_REQUIRED.search(before[0]) is not None
+        after = _CONCEAL_AFTER().match(text, hit.end())
+        needs_tail = _CONCEAL_TAIL_REQUIRED().search(before[0]) is not None
         if needs_tail and after is None:
             continue
-        if _WITHOUT_THE_USER.fullmatch(before[0]) and (
+        if _WITHOUT_THE_USER().fullmatch(before[0]) and (
             after is None or not after[0].strip().startswith(("knowing", "noticing"))
         ):
             continue
@@ -347,7 +355,7 @@ def _concealment(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[F
             "conceal what it does",
         )
     for hit in _MENTION_ANCHOR.finditer(text):
-        match = _MENTION.search(text, max(0, hit.start() - 20), hit.end() + 40)
+        match = _MENTION().search(text, max(0, hit.start() - 20), hit.end() + 40)
         if match is None or not match.start() <= hit.start() < match.end():
             continue
         if _is_instruction_text(doc, text, match.start()):
@@ -372,7 +380,7 @@ def _commands(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Find
         line = text[line_start:line_end]
         upload = None
         if "curl" in line or "wget" in line:
-            upload = _UPLOAD.search(text, max(line_start, upload_end), line_end)
+            upload = _UPLOAD().search(text, max(line_start, upload_end), line_end)
         if upload is not None and not _negated(text, upload.start()):
             upload_end = upload.end()
             yield ctx.finding(
@@ -387,11 +395,11 @@ def _commands(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Find
         lowered = text[start : hit.start()].lower()
         if not any(verb in lowered for verb in _EXFIL_VERBS):
             continue
-        scheme = _SCHEME_BEFORE.search(text, max(0, hit.start() - 20), hit.start())
-        url = _URL.match(text, scheme.start()) if scheme is not None else None
+        scheme = _SCHEME_BEFORE().search(text, max(0, hit.start() - 20), hit.start())
+        url = _URL().match(text, scheme.start()) if scheme is not None else None
         if url is None:
             continue
-        match = _EXFIL_PROSE.search(text, start, url.start())
+        match = _EXFIL_PROSE().search(text, start, url.start())
         if match is not None and _is_instruction_text(doc, text, match.start()):
             yield ctx.finding(
                 "prompt-injection",
@@ -410,8 +418,8 @@ def _pipes(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding
         return
     for hit in _PIPE.finditer(text):
         pipe = hit.start()
-        shell = _INTO_SHELL.match(text, pipe + 1)
-        network = None if shell is not None else _INTO_NETWORK.match(text, pipe + 1)
+        shell = _INTO_SHELL().match(text, pipe + 1)
+        network = None if shell is not None else _INTO_NETWORK().match(text, pipe + 1)
         if shell is None and network is None:
             continue
         line_start = text.rfind("\n", 0, pipe) + 1
@@ -419,7 +427,7 @@ def _pipes(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding
         line_end = len(text) if line_end == -1 else line_end
         before = text[line_start:pipe]
         if network is not None:
-            found = _HAS_SENSITIVE.search(before)
+            found = _HAS_SENSITIVE().search(before)
             if found is None or _negated(text, line_start + found.start()):
                 continue
             yield ctx.finding(
@@ -433,25 +441,25 @@ def _pipes(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding
             )
             continue
         assert shell is not None
-        fetch = _HAS_FETCHER.search(before)
+        fetch = _HAS_FETCHER().search(before)
         # `| curl | sh |` in a table names the tools without running anything.
         if fetch is not None and not before[fetch.end() :].strip():
             fetch = None
-        fetch = fetch or _HAS_DECODE.search(before)
+        fetch = fetch or _HAS_DECODE().search(before)
         if fetch is None:
             continue
         start, end = line_start + fetch.start(), shell.end()
         if _negated(text, start):
             continue
         command = text[start:end]
-        url = _URL.search(command)
-        if _HAS_DECODE.search(command):
+        url = _URL().search(command)
+        if _HAS_DECODE().search(command):
             message = (
                 f"decodes a hidden payload and runs it (`{_clip(command)}`): nobody "
                 "can review what the assistant would execute"
             )
             yield ctx.finding("prompt-injection", doc, start, end, message)
-        elif url is not None and _RISKY_URL.match(url[0]):
+        elif url is not None and _RISKY_URL().match(url[0]):
             yield ctx.finding(
                 "prompt-injection",
                 doc,
@@ -475,7 +483,7 @@ def _pipes(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding
 def _subshells(doc: RulesDocument, ctx: CheckContext, text: str) -> Iterator[Finding]:
     """`bash <(curl …)`, `eval "$(curl …)"`, `iex (iwr …)`: run what was fetched."""
     for hit in _OPEN_PAREN.finditer(text):
-        fetch = _INTO_FETCH.match(text, hit.end())
+        fetch = _INTO_FETCH().match(text, hit.end())
         if fetch is None:
             continue
         line_start = text.rfind("\n", 0, hit.start()) + 1
@@ -502,7 +510,7 @@ def _is_instruction_text(doc: RulesDocument, text: str, offset: int) -> bool:
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
     line = text[line_start : line_end if line_end != -1 else len(text)]
-    if _DISCUSSION.search(line):
+    if _DISCUSSION().search(line):
         return False
     column = offset - line_start
     quotes = sum(line[:column].count(q) for q in _QUOTE_CHARS)
@@ -515,7 +523,7 @@ def _negated(text: str, offset: int) -> bool:
     sentence_start = max(
         text.rfind(".", 0, offset), text.rfind("\n", 0, offset), offset - 120
     )
-    return _NEGATION_BEFORE.search(text, sentence_start + 1, offset) is not None
+    return _NEGATION_BEFORE().search(text, sentence_start + 1, offset) is not None
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
