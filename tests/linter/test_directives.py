@@ -119,3 +119,29 @@ def test_etc_after_for_example_is_not_vague(lint_files: LintFiles) -> None:
     findings = lint_files({"CLAUDE.md": text}, rules={"vague-directive"})
     assert [f.start.line for f in findings] == [1]
     assert "list open" in findings[0].message
+
+
+def _naive_occurrences(text: str, words: tuple[str, ...]) -> list[int]:
+    return [i for w in words for i in range(len(text)) if text.startswith(w, i)]
+
+
+def test_occurrences_match_a_plain_search_word_by_word() -> None:
+    # Words grouped on a shared rare letter ("v", "b", "q") and words that could match
+    # at the same letter ("qq" and "'q" in "'qq") must all be found, in word order.
+    text = "never avoid 'qq qq quot; possible, feasible. avoid never 'q nevavoid"
+    words = ("avoid", "never", "qq", "'q", "quot", "possible", "feasible", "not ")
+    assert list(directives.occurrences(text, words)) == _naive_occurrences(text, words)
+
+
+def test_occurrences_find_overlapping_repeats() -> None:
+    text = "vvv qvqvq"
+    words = ("vv", "qvq", "v")
+    assert list(directives.occurrences(text, words)) == _naive_occurrences(text, words)
+
+
+def test_sentence_end_skips_abbreviations() -> None:
+    doc = _doc("- Use tools, e.g. ruff. Then etc. stop! Done\n")
+    start, end = directives.sentence_bounds(doc, doc.text.index("ruff"))
+    assert doc.text[start:end] == "Use tools, e.g. ruff."
+    start, end = directives.sentence_bounds(doc, doc.text.index("Then"))
+    assert doc.text[start:end] == "Then etc. stop!"

@@ -288,13 +288,17 @@ def in_code_span(doc: RulesDocument, offset: int) -> bool:
 
 def occurrences(text: str, words: tuple[str, ...]) -> Iterator[int]:
     """Offsets of every occurrence of each word in a text, word by word, in order."""
+    plan = _scan_plan(words)
+    found: dict[str, list[int]] = {}
+    for pattern, group_words in plan.patterns:
+        # Each word of a group marks its match with its own empty group (see below).
+        for m in pattern.finditer(text):
+            word, k = group_words[m.lastindex or 1]
+            found.setdefault(word, []).append(m.start() - k)
     find = text.find
     for word in words:
-        scan = _rare_letter_scan(word)
-        if scan is not None:
-            k, pattern = scan
-            for m in pattern.finditer(text):
-                yield m.start() - k
+        if word not in plan.by_find:
+            yield from found.get(word, ())
             continue
         at = find(word)
         while at != -1:
@@ -302,20 +306,53 @@ def occurrences(text: str, words: tuple[str, ...]) -> Iterator[int]:
             at = find(word, at + 1)
 
 
-# Letters that make up under about 0.5% of rules text, rarest first. A regex whose
-# literal prefix is one of them jumps from one to the next about twice as fast as
-# `str.find` walks the text, so a word is searched by its rarest letter when it has one.
-# (With commoner letters the regex stops too often and is no faster.)
-_RARE_LETTERS = "zqjxk"
+# Letters that make up under about 1% of rules text, rarest first. A regex whose literal
+# prefix is one of them jumps from one to the next faster than `str.find` walks the
+# text, and one such regex finds all the words that share the letter in one pass.
+_RARE_LETTERS = "zqjxkwvby"
+
+
+@dataclass(frozen=True, slots=True)
+class _ScanPlan:
+    """How `occurrences` searches a tuple of words: grouped regexes, then `str.find`."""
+
+    # (regex, {group number: (word, index of the letter in the word)})
+    patterns: tuple[tuple[re.Pattern[str], dict[int, tuple[str, int]]], ...]
+    by_find: frozenset[str]
 
 
 @functools.cache
-def _rare_letter_scan(word: str) -> tuple[int, re.Pattern[str]] | None:
-    """A regex matching at the rarest letter of `word`, and that letter's index."""
-    for letter in _RARE_LETTERS:
+def _scan_plan(words: tuple[str, ...]) -> _ScanPlan:
+    """Group the words by their rarest letter; one regex per letter matches there."""
+    groups: dict[str, list[tuple[str, int]]] = {}
+    by_find: set[str] = set()
+    for word in dict.fromkeys(words):
+        letter = next((c for c in _RARE_LETTERS if c in word), "")
         k = word.find(letter)
-        if k != -1:
+        # Two words of a group that agree where they overlap, aligned on the letter,
+        # can match at the same place, where the regex reports only the first.
+        if not letter or any(
+            _agree(word, k, other, j) for other, j in groups.get(letter, ())
+        ):
+            by_find.add(word)
+            continue
+        groups.setdefault(letter, []).append((word, k))
+    patterns = []
+    for letter, members in groups.items():
+        branches = []
+        for word, k in members:
             after = f"(?={re.escape(word[k + 1 :])})" if k + 1 < len(word) else ""
             before = f"(?<={re.escape(word[: k + 1])})" if k else ""
-            return k, re.compile(letter + after + before)
-    return None
+            branches.append(f"{after}{before}()")
+        pattern = re.compile(f"{re.escape(letter)}(?:{'|'.join(branches)})")
+        numbered = {i + 1: member for i, member in enumerate(members)}
+        patterns.append((pattern, numbered))
+    return _ScanPlan(tuple(patterns), frozenset(by_find))
+
+
+def _agree(word: str, k: int, other: str, j: int) -> bool:
+    """Whether two words, `word[k]` put on `other[j]`, agree where they overlap."""
+    shift = j - k
+    return all(
+        other[i + shift] == c for i, c in enumerate(word) if 0 <= i + shift < len(other)
+    )

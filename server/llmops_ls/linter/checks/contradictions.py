@@ -226,14 +226,14 @@ def claims_of(doc: RulesDocument) -> list[Claim]:
     markdown = doc.markdown
     found: list[Claim] = []
     seen: set[int] = set()
-    for at in _occurrences(lowered, _TOPIC_WORDS):
+    for at in directives.occurrences(lowered, _TOPIC_WORDS):
         if not markdown.is_prose(at):
             continue
         start, end = directives.sentence_bounds(doc, at)
         if start not in seen:
             seen.add(start)
             found.extend(_topic_claims(doc, start, end))
-    for at in _occurrences(lowered, _ACTION_WORDS):
+    for at in directives.occurrences(lowered, _ACTION_WORDS):
         at = _negation_start(lowered, at)
         if at < 0 or not _may_open_clause(lowered, at):
             continue
@@ -248,16 +248,6 @@ def claims_of(doc: RulesDocument) -> list[Claim]:
     found.sort(key=lambda c: c.start)
     doc.cache["contradictions.claims"] = found
     return found
-
-
-def _occurrences(text: str, words: tuple[str, ...]) -> Iterator[int]:
-    """Offsets of each word in the text; plain substring search, which is fast."""
-    find = text.find
-    for word in words:
-        at = find(word)
-        while at != -1:
-            yield at
-            at = find(word, at + 1)
 
 
 def _negation_start(text: str, at: int) -> int:
