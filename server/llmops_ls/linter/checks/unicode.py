@@ -9,6 +9,7 @@ keycaps, subdivision flags), so those sequences are recognised and left alone.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from llmops_ls.linter.finding import Edit, Finding, Fix
 from llmops_ls.linter.registry import check
 
 # Every code point this check may report, as runs. Tab, LF and CR are allowed.
-_SUSPICIOUS = re.compile(
+_SUSPICIOUS_SOURCE = (
     "["
     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls
     "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e"
@@ -31,6 +32,13 @@ _SUSPICIOUS = re.compile(
     "\U000f0000-\U000ffffd\U00100000-\U0010fffd"  # supplementary private use
     "]+"
 )
+
+
+@functools.cache
+def _suspicious() -> re.Pattern[str]:
+    """The runs pattern, compiled on first use: almost no file has a candidate."""
+    return re.compile(_SUSPICIOUS_SOURCE)
+
 
 # Scanning a `str` with a character class costs several nanoseconds a character, so the
 # text is scanned as UTF-8 bytes: `bytes.translate` drops every byte that cannot start a
@@ -77,7 +85,7 @@ def check_hidden_unicode(doc: RulesDocument, ctx: CheckContext) -> Iterator[Find
     for offset in candidates(text):
         if offset < covered:
             continue
-        match = _SUSPICIOUS.match(text, offset)
+        match = _suspicious().match(text, offset)
         if match is None:
             continue
         covered = match.end()
