@@ -55,7 +55,8 @@ def check_duplicates(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]
     for other in chain:
         if other is doc:
             continue
-        shared = counts.keys() & set(directives.line_index(other))
+        # The other file is usually the smaller: look its keys up, not ours.
+        shared = set(directives.line_index(other)).intersection(counts)
         for key in sorted(k for k in shared if directives.is_instruction_key(k)):
             mine = directives.instruction_lines(doc, key)
             theirs = directives.instruction_lines(other, key)
