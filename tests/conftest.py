@@ -14,6 +14,9 @@ from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Workspace
 
+# The LiteLLM proxy of the integration tests, shared by tests/lsp as well.
+pytest_plugins = ("integration.fixtures",)
+
 LintFiles = Callable[..., list[Finding]]
 
 # Token counts are cached on disk between runs; tests (and the servers they start)

@@ -10,16 +10,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from llmops_ls.config.policy import LoadedPolicy, load_policy
-from llmops_ls.gateway.assistant import Assistant
-from llmops_ls.gateway.breaker import CircuitBreaker
-from llmops_ls.gateway.client import GatewayClient, Timeouts
-from llmops_ls.gateway.filter import OutgoingFilter
-from llmops_ls.linter.tokens import count_tokens
-from llmops_ls.routing.budgets import InMemorySpend, SpendSource
 from llmops_ls.routing.recording import NULL_SINK, RecordingSink
-from llmops_ls.routing.router import Caller, Router
+
+if TYPE_CHECKING:
+    from llmops_ls.config.policy import LoadedPolicy
+    from llmops_ls.gateway.assistant import Assistant
+    from llmops_ls.routing.budgets import SpendSource
+    from llmops_ls.routing.router import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +28,8 @@ TEAM_ENV = "LLMOPS_TEAM"
 
 def caller_from(environ: Mapping[str, str]) -> Caller:
     """Who is asking: `LLMOPS_DEVELOPER` (else `$USER`) and `LLMOPS_TEAM`."""
+    from llmops_ls.routing.router import Caller
+
     developer = environ.get(DEVELOPER_ENV) or environ.get("USER") or "unknown"
     return Caller(developer, environ.get(TEAM_ENV) or None)
 
@@ -41,6 +42,16 @@ def build_assistant(
     spend: SpendSource | None = None,
 ) -> Assistant:
     """An assistant under the policy in force; ConfigError when it is invalid."""
+    # Imported here, on the first completion or chat, to keep `serve` quick to start.
+    from llmops_ls.config.policy import load_policy
+    from llmops_ls.gateway.assistant import Assistant
+    from llmops_ls.gateway.breaker import CircuitBreaker
+    from llmops_ls.gateway.client import GatewayClient, Timeouts
+    from llmops_ls.gateway.filter import OutgoingFilter
+    from llmops_ls.linter.tokens import count_tokens
+    from llmops_ls.routing.budgets import InMemorySpend
+    from llmops_ls.routing.router import Router
+
     environ = os.environ if environ is None else environ
     loaded = loaded or load_policy(environ)
     policy = loaded.policy

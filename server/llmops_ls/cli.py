@@ -70,6 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--developer", help="developer for canaries (default: $USER)")
     route.add_argument("--team", help="team the request is attributed to")
 
+    flush = commands.add_parser(
+        "flush", help="upload pending telemetry now and print what was sent"
+    )
+    flush.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds to keep trying (60)"
+    )
+
+    report = commands.add_parser("report", help="report on the local telemetry")
+    report.add_argument("--since", help="7d, 12h, 2w or a date (default: all)")
+    report.add_argument("--format", choices=("text", "json", "html"), default="text")
+
     serve = commands.add_parser("serve", help="run the language server on stdio")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP (debugging)")
     serve.add_argument("--stdio", action="store_true", help="stdio (the default)")
@@ -94,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_serve(args)
         if args.command == "route":
             return run_route(args)
+        if args.command == "flush":
+            return run_flush(args)
+        if args.command == "report":
+            return run_report(args)
     except ConfigError as exc:
         sys.stderr.write(f"llmops-ls: invalid configuration: {exc}\n")
         return EXIT_ERROR
@@ -162,7 +177,7 @@ def run_rules(args: argparse.Namespace) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     """`llmops-ls serve`: the language server; nothing else may write to stdout."""
-    from llmops_ls.lsp.server import serve
+    from llmops_ls.app import serve
 
     serve(args.tcp)
     return EXIT_CLEAN
@@ -175,6 +190,20 @@ def run_route(args: argparse.Namespace) -> int:
 
     developer = args.developer or os.environ.get("USER") or "unknown"
     return route(sys.stdin, sys.stdout, Caller(developer, args.team))
+
+
+def run_flush(args: argparse.Namespace) -> int:
+    """`llmops-ls flush`: exit 0 when nothing is left pending, 1 otherwise."""
+    from llmops_ls.telemetry.commands import flush
+
+    return flush(sys.stdout, deadline_seconds=args.timeout)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """`llmops-ls report`: the local telemetry as text, JSON or HTML."""
+    from llmops_ls.telemetry.commands import report
+
+    return report(sys.stdout, args.since, args.format)
 
 
 def _split(value: str | None) -> list[str] | None:

@@ -20,8 +20,9 @@ from integration.litellm_proxy import (
 )
 from integration.net import established_to, wait_until
 from llmops_ls.errors import AttachmentRefusedError, BudgetSpentError, RateLimitError
-from llmops_ls.gateway.messages import Attachment, ChatMessage, GatewayRequest
+from llmops_ls.gateway.messages import ChatMessage, GatewayRequest
 from llmops_ls.routing.budgets import InMemorySpend, SpendEntry
+from llmops_ls.routing.features import Message
 
 FAST = "gpt-4.1-mini-2025-04-14"
 HARD = (
@@ -36,8 +37,8 @@ def port_of(proxy: Proxy) -> int:
     return int(proxy.base_url.rsplit(":", 1)[1])
 
 
-def chat(text: str) -> list[ChatMessage]:
-    return [ChatMessage("user", text)]
+def chat(text: str) -> list[Message]:
+    return [Message("user", text)]
 
 
 async def test_each_tier_is_served_by_its_primary(proxy: Proxy) -> None:
@@ -192,10 +193,10 @@ async def test_planted_secrets_never_reach_the_provider(proxy: Proxy) -> None:
     sink = ListSink()
     assistant = assistant_for(proxy, sink)
     prompt = f"Why does login fail? My keys: {AWS} {GITHUB}"
-    attached = Attachment("src/settings.py", f'OPENAI_KEY = "{OPENAI}"\n{PEM}')
+    attached = {"src/settings.py": f'OPENAI_KEY = "{OPENAI}"\n{PEM}'}
     before = len(proxy.upstream.recorded.bodies)
 
-    answer = await assistant.chat(chat(prompt), [attached])
+    answer = await assistant.chat(chat(prompt), attached)
     inline = await assistant.inline(f"aws_key = '{AWS}'\ntoken = ", f"\n# {GITHUB}\n")
     await assistant.aclose()
 
@@ -213,7 +214,7 @@ async def test_never_attached_file_is_refused_before_sending(proxy: Proxy) -> No
     before = len(proxy.upstream.recorded.bodies)
 
     with pytest.raises(AttachmentRefusedError):
-        await assistant.chat(chat("check this"), [Attachment(".env", "X=1")])
+        await assistant.chat(chat("check this"), {".env": "X=1"})
     await assistant.aclose()
 
     assert len(proxy.upstream.recorded.bodies) == before

@@ -27,6 +27,8 @@ class Recorded:
     peers: set[tuple[str, int]] = field(default_factory=set)
     slow_started: threading.Event = field(default_factory=threading.Event)
     slow_closed_at: list[float] = field(default_factory=list)
+    #: A request whose body holds this text is answered slowly (see `_trickle`).
+    slow_marker: bytes = b"slow-please"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -59,6 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
         model = str(request.get("model"))
         if model == "slow-stream":
             self._slow(model)
+        elif self.recorded.slow_marker in body and not request.get("stream"):
+            self._trickle(model)
         elif request.get("stream"):
             self._stream(model, f"answer from {model}")
         else:
@@ -117,6 +121,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+    def _trickle(self, model: str) -> None:
+        """A non-streamed answer that takes long: JSON may start with whitespace, so
+        one space at a time goes out until the client hangs up."""
+        self._start_stream()
+        self.recorded.slow_started.set()
+        try:
+            for _ in range(SLOW_CHUNKS):
+                self._write(b" ")
+                time.sleep(SLOW_CHUNK_SECONDS)
+        except (BrokenPipeError, ConnectionResetError):
+            with self.recorded.lock:
+                self.recorded.slow_closed_at.append(time.monotonic())
+            self.close_connection = True
+            return
+        self.wfile.write(b"0\r\n\r\n")
 
     def _slow(self, model: str) -> None:
         self._start_stream()

@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from llmops_ls.errors import (
@@ -140,13 +140,18 @@ class Assistant:
 
     async def chat(
         self,
-        messages: Sequence[ChatMessage],
-        attachments: Sequence[Attachment] = (),
+        messages: Sequence[Message],
+        attachments: Mapping[str, str] | None = None,
         on_text: TextSink | None = None,
         *,
         language: str | None = None,
     ) -> Answer:
-        """An answer to a conversation, streamed to `on_text` as it arrives."""
+        """An answer to a conversation, streamed to `on_text` as it arrives.
+
+        `attachments` maps workspace-relative paths to file text; each path is checked
+        against the policy's `never_attach` and each text filtered before sending.
+        """
+        files = tuple(Attachment(p, t) for p, t in (attachments or {}).items())
         last_user = next(
             (m.content for m in reversed(messages) if m.role == "user"), ""
         )
@@ -154,14 +159,16 @@ class Assistant:
         routed = Request(
             kind=RequestKind.CHAT,
             prompt=last_user,
-            attached_files=tuple(a.path for a in attachments),
-            context_tokens=sum(self.count(a.text) for a in attachments),
+            attached_files=tuple(a.path for a in files),
+            context_tokens=sum(self.count(a.text) for a in files),
             language=language,
             messages=history,
         )
         decision = self._route(routed)
         request = GatewayRequest(
-            messages=tuple(messages), attachments=tuple(attachments), stream=True
+            messages=tuple(ChatMessage(m.role, m.content) for m in messages),
+            attachments=files,
+            stream=True,
         )
         request_id = uuid.uuid4().hex
         completion = await self._send(request_id, decision, request, on_text, "chat")

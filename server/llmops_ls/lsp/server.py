@@ -264,6 +264,9 @@ def build_server(
     ) -> types.CompletionList | None:
         return ls.session.completion.complete(params)
 
+    from llmops_ls.lsp import assistant_features
+
+    assistant_features.register(server)
     return server
 
 

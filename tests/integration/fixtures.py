@@ -1,4 +1,8 @@
-"""Integration fixtures: one real LiteLLM proxy for the whole session."""
+"""Integration fixtures: one real LiteLLM proxy for the whole session.
+
+Loaded as a plugin by tests/conftest.py (a conftest.py here would shadow the root
+one, which other tests import as `conftest`).
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,162 @@
+"""textDocument/inlineCompletion end to end: a server subprocess, a local upstream."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcRequestCancelled
+
+from integration.upstream import Upstream
+from lsp.assistant_helpers import (
+    assistant_server,
+    inline_params,
+    open_source,
+    wait_event,
+)
+
+FAST = "gpt-4.1-mini-2025-04-14"
+SOURCE = "def add(a, b):\n    return \n"
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    """An OpenAI-compatible upstream standing in for the gateway."""
+    server = Upstream().start()
+    yield server
+    server.stop()
+
+
+def gateway_url(upstream: Upstream) -> str:
+    return upstream.base_url.removesuffix("/v1")
+
+
+async def test_inline_item_carries_accept_command(
+    upstream: Upstream, root: Path
+) -> None:
+    async with assistant_server(root, gateway_url(upstream)) as client:
+        uri = open_source(client, root / "calc.py", SOURCE)
+        result = await client.text_document_inline_completion_async(
+            inline_params(uri, 1, 11)
+        )
+
+    assert isinstance(result, types.InlineCompletionList)
+    item = result.items[0]
+    assert item.insert_text == f"answer from {FAST}"
+    assert item.command is not None and item.command.command == "llmops.accept"
+    assert item.command.arguments and len(item.command.arguments[0]) == 32
+    body = upstream.all_bodies().decode()
+    assert "<prefix>def add(a, b):\\n    return </prefix>" in body
+    assert '"max_tokens": 64' in body or '"max_tokens":64' in body
+
+
+async def test_identical_request_is_answered_from_cache(
+    upstream: Upstream, root: Path
+) -> None:
+    async with assistant_server(root, gateway_url(upstream)) as client:
+        uri = open_source(client, root / "calc.py", SOURCE)
+        first = await client.text_document_inline_completion_async(
+            inline_params(uri, 1, 11)
+        )
+        second = await client.text_document_inline_completion_async(
+            inline_params(uri, 1, 11)
+        )
+
+    assert first is not None and second is not None
+    assert first.items[0].insert_text == second.items[0].insert_text  # type: ignore[union-attr]
+    assert len(upstream.recorded.bodies) == 1
+
+
+async def test_cancel_request_closes_the_upstream_request(
+    upstream: Upstream, root: Path
+) -> None:
+    async with assistant_server(root, gateway_url(upstream)) as client:
+        uri = open_source(client, root / "calc.py", "# slow-please\n" + SOURCE)
+        pending = asyncio.ensure_future(
+            client.protocol.send_request_async(
+                types.TEXT_DOCUMENT_INLINE_COMPLETION,
+                inline_params(uri, 2, 11),
+                msg_id="inline-1",
+            )
+        )
+        assert await wait_event(upstream.recorded.slow_started)
+        cancelled_at = time.monotonic()
+        client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="inline-1"))
+
+        with pytest.raises(JsonRpcRequestCancelled):
+            await asyncio.wait_for(pending, 10)
+        for _ in range(200):
+            if upstream.recorded.slow_closed_at:
+                break
+            await asyncio.sleep(0.01)
+
+    assert upstream.recorded.slow_closed_at
+    assert upstream.recorded.slow_closed_at[0] - cancelled_at < 1.0
+
+
+async def test_newer_request_for_the_document_aborts_the_older(
+    upstream: Upstream, root: Path
+) -> None:
+    async with assistant_server(root, gateway_url(upstream)) as client:
+        uri = open_source(client, root / "calc.py", "# slow-please\n" + SOURCE)
+        older = asyncio.ensure_future(
+            client.text_document_inline_completion_async(inline_params(uri, 2, 11))
+        )
+        assert await wait_event(upstream.recorded.slow_started)
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(SOURCE)],
+            )
+        )
+        newer = await client.text_document_inline_completion_async(
+            inline_params(uri, 1, 11)
+        )
+        with pytest.raises(JsonRpcRequestCancelled):
+            await asyncio.wait_for(older, 10)
+
+    assert newer is not None and newer.items[0].insert_text == f"answer from {FAST}"  # type: ignore[union-attr]
+    assert upstream.recorded.slow_closed_at
+
+
+async def test_unreachable_gateway_gives_no_items_and_no_error(root: Path) -> None:
+    async with assistant_server(root, "http://127.0.0.1:9") as client:
+        uri = open_source(client, root / "calc.py", SOURCE)
+        result = await client.text_document_inline_completion_async(
+            inline_params(uri, 1, 11)
+        )
+
+    assert result is None
+
+
+async def test_accept_command_and_feedback_are_accepted(
+    upstream: Upstream, root: Path
+) -> None:
+    async with assistant_server(root, gateway_url(upstream)) as client:
+        uri = open_source(client, root / "calc.py", SOURCE)
+        result = await client.text_document_inline_completion_async(
+            inline_params(uri, 1, 11)
+        )
+        assert isinstance(result, types.InlineCompletionList)
+        command = result.items[0].command
+        assert command is not None
+        answer = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command=command.command, arguments=command.arguments
+            )
+        )
+        client.protocol.notify(
+            "llmops/feedback",
+            {"requestId": "unknown", "verdict": "partial", "acceptedLength": 3},
+        )
+        # A request after the notification proves the server is still answering.
+        again = await client.text_document_inline_completion_async(
+            inline_params(uri, 1, 11)
+        )
+
+    assert answer is None
+    assert again is not None
