@@ -69,3 +69,23 @@ def parse_since(value: str | None, now: datetime.datetime) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=datetime.UTC)
     return parsed.timestamp()
+
+
+def report(stdout: IO[str], since: str | None, output_format: str) -> int:
+    """Print the report of the local store in `text`, `json` or `html`."""
+    from llmops_ls.telemetry.report import build_report, render_json, render_text
+
+    policy = load_policy().policy
+    now = datetime.datetime.now(datetime.UTC)
+    start = parse_since(since, now)
+    with TelemetryStore(store_path(policy)) as store:
+        built = build_report(store, start, now)
+    if output_format == "json":
+        stdout.write(render_json(built))
+    elif output_format == "html":
+        from llmops_ls.telemetry.report_html import render_html
+
+        stdout.write(render_html(built))
+    else:
+        stdout.write(render_text(built))
+    return 0
