@@ -22,9 +22,6 @@ from llmops_ls.linter.markdown import code_spans
 
 # Bullet, number, quote and checkbox markers at the start of a line.
 _LEAD = re.compile(r"^[ \t]*(?:(?:[-*+>]|\d{1,3}[.)])[ \t]+)*(?:\[[ xX]\][ \t]+)?")
-_LEAD_ALL = re.compile(
-    r"^[ \t]*(?:(?:[-*+>]|\d{1,3}[.)])[ \t]+)*(?:\[[ x]\][ \t]+)?", re.MULTILINE
-)
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 # Headings, and label lines such as "Python:" or "**Don't:**" that head a list.
 _HEADING_LINE = re.compile(
@@ -46,17 +43,18 @@ _SENTENCE_END = re.compile(
 )
 _NON_WORD = re.compile(r"[^\w\s#+]+")
 _SPACES = re.compile(r"\s+")
-_POSITIVE_LEAD = re.compile(
+# Polarity, compiled on first use: no check needs it, so a lint run never pays for it.
+_POSITIVE_LEAD = (
     r"^(?:please\s+)?(?:you\s+)?(?:always|must|should|shall|do|make sure to|"
     r"be sure to|ensure (?:that )?you|remember to)\s+"
 )
-_NEGATIVE_LEAD = re.compile(
+_NEGATIVE_LEAD = (
     r"^(?:please\s+)?(?:you\s+)?(?:never|do not|don t|dont|must not|must never|"
     r"should not|shouldn t|should never|shall not|avoid)\s+"
 )
-_NEGATION = re.compile(
-    r"\b(?:never|not|don't|don\u2019t|dont|avoid|no|without|instead of|rather than)\b",
-    re.IGNORECASE,
+_NEGATION = (
+    r"(?i)\b(?:never|not|don't|don\u2019t|dont|avoid|no|without|instead of"
+    r"|rather than)\b"
 )
 
 _CODE_CHARS = "{}=;<>\u2502\u251c\u2514"
@@ -119,16 +117,16 @@ def normalize(text: str) -> str:
 def polarity_of(text: str) -> Polarity:
     """The polarity of a sentence, judged from how it opens."""
     key = normalize(text)
-    if _NEGATIVE_LEAD.match(key):
+    if _compiled(_NEGATIVE_LEAD).match(key):
         return Polarity.NEGATIVE
-    if _POSITIVE_LEAD.match(key):
+    if _compiled(_POSITIVE_LEAD).match(key):
         return Polarity.POSITIVE
     return Polarity.NEUTRAL
 
 
 def action_of(key: str) -> str:
     """A normalised sentence without the words that only carry its polarity."""
-    m = _NEGATIVE_LEAD.match(key) or _POSITIVE_LEAD.match(key)
+    m = _compiled(_NEGATIVE_LEAD).match(key) or _compiled(_POSITIVE_LEAD).match(key)
     if m is None:
         return key
     rest = key[m.end() :]
@@ -139,7 +137,12 @@ def action_of(key: str) -> str:
 
 def is_negated(text: str) -> bool:
     """Whether a piece of text contains a negation word."""
-    return _NEGATION.search(text) is not None
+    return _compiled(_NEGATION).search(text) is not None
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def sentence_bounds(doc: RulesDocument, offset: int) -> tuple[int, int]:
