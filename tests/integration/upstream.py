@@ -29,6 +29,8 @@ class Recorded:
     slow_closed_at: list[float] = field(default_factory=list)
     #: A request whose body holds this text is answered slowly (see `_trickle`).
     slow_marker: bytes = b"slow-please"
+    #: Seconds between two chunks of a slow answer (how soon a hang-up is seen).
+    chunk_seconds: float = SLOW_CHUNK_SECONDS
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -92,8 +94,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        # Headers and body in one write: two small writes meet Nagle's algorithm and
+        # the client's delayed ACK, and every answer would take 40 ms more.
+        self._headers_buffer.append(b"\r\n" + payload)
+        self.flush_headers()
 
     def _start_stream(self) -> None:
         self.send_response(200)
@@ -130,7 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             for _ in range(SLOW_CHUNKS):
                 self._write(b" ")
-                time.sleep(SLOW_CHUNK_SECONDS)
+                time.sleep(self.recorded.chunk_seconds)
         except (BrokenPipeError, ConnectionResetError):
             with self.recorded.lock:
                 self.recorded.slow_closed_at.append(time.monotonic())
@@ -144,7 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             for index in range(SLOW_CHUNKS):
                 self._write(_chunk(model, f"t{index} "))
-                time.sleep(SLOW_CHUNK_SECONDS)
+                time.sleep(self.recorded.chunk_seconds)
         except (BrokenPipeError, ConnectionResetError):
             with self.recorded.lock:
                 self.recorded.slow_closed_at.append(time.monotonic())
