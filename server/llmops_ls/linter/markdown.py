@@ -189,6 +189,21 @@ def _scan_blocks(result: MarkdownMap, first_line: int) -> None:
     del text
 
 
+def _lines_with(source: SourceText, needle: str, first_line: int) -> Iterator[int]:
+    """Lines at or after `first_line` holding `needle`, found lazily in order."""
+    text = source.text
+    starts = source.line_starts
+    if first_line >= len(starts):
+        return
+    at = text.find(needle, starts[first_line])
+    while at != -1:
+        line = bisect.bisect_right(starts, at) - 1
+        yield line
+        if line + 1 >= len(starts):
+            return
+        at = text.find(needle, starts[line + 1])
+
+
 def _lines_containing(
     source: SourceText, needles: tuple[str, ...], first_line: int
 ) -> list[int]:
@@ -225,7 +240,7 @@ def _scan_fence(
     char, width = marker[0], len(marker)
     if container in (0, _LENIENT):
         # No list item can end this fence: only a line with the marker can close it.
-        for close in _lines_containing(source, (char * 3,), line + 1):
+        for close in _lines_with(source, char * 3, line + 1):
             text = source.line_text(close)
             stripped = text.strip()
             indent = 0 if container == _LENIENT else len(text) - len(text.lstrip())
