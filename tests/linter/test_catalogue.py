@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_lint, write_tree
+from linting import run_lint, write_tree
 from llmops_ls.linter import catalogue
 from llmops_ls.linter.registry import CHECKS
 from llmops_ls.rules_doc import index_markdown, rule_markdown

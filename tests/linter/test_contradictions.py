@@ -1,4 +1,4 @@
-from conftest import LintFiles
+from linting import LintFiles
 
 RULE = {"contradiction"}
 

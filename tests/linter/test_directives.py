@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from conftest import LintFiles
+from linting import LintFiles
 from llmops_ls.linter import directives, document
 from llmops_ls.linter.directives import Polarity
 from llmops_ls.linter.kinds import Tool

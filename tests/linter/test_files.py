@@ -1,4 +1,4 @@
-from conftest import LintFiles
+from linting import LintFiles
 
 
 def test_binary_rules_file_is_reported_not_skipped(lint_files: LintFiles) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import LintFiles, run_lint, write_tree
+from linting import LintFiles, run_lint, write_tree
 from llmops_ls.linter.finding import Finding, Fix
 from llmops_ls.linter.frontmatter import (
     STYLE_BLOCK,

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from conftest import LintFiles
+from linting import LintFiles
 from llmops_ls.linter.finding import Fix
 from llmops_ls.linter.frontmatter import parse
 from llmops_ls.linter.globs import (

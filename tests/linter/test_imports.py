@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LintFiles, write_tree
+from linting import LintFiles, write_tree
 from llmops_ls.linter.finding import Severity
 from llmops_ls.linter.imports import find_imports, resolve, walk_imports
 from llmops_ls.linter.settings import LintSettings

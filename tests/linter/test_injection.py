@@ -3,7 +3,7 @@
 
 import pytest
 
-from conftest import LintFiles
+from linting import LintFiles
 from llmops_ls.linter.finding import Finding
 
 RULES = {"prompt-injection", "remote-script", "hidden-directive"}

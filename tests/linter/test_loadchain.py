@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from conftest import write_tree
+from linting import write_tree
 from llmops_ls.linter.loadchain import load_chain
 from llmops_ls.linter.workspace import Workspace
 

@@ -5,7 +5,7 @@ Every key below is made up for these tests; none was ever issued.
 
 import pytest
 
-from conftest import LintFiles
+from linting import LintFiles
 from llmops_ls.linter.secrets import find_secrets, mask, redact, shannon_entropy
 
 OPENAI = "sk-proj-Q7mZ2xR9vL4kT8nW3pY6sB1dF5gH0jC2aE7uI9oK4rM6"

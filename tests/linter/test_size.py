@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LintFiles
+from linting import LintFiles
 from llmops_ls.linter import tokens
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding, Severity

@@ -1,4 +1,4 @@
-from conftest import LintFiles
+from linting import LintFiles
 from llmops_ls.linter import markdown
 from llmops_ls.linter.source import SourceText
 

@@ -1,4 +1,4 @@
-from conftest import LintFiles
+from linting import LintFiles
 
 RULES = {"file-unreadable", "unused-suppression", "placeholder", "invalid-encoding"}
 # `invalid-encoding` findings are easy to plant at an exact line, so they stand in for

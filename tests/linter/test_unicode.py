@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import LintFiles
+from linting import LintFiles
 from llmops_ls.linter.finding import Finding
 
 

@@ -62,12 +62,15 @@ class Workspace:
         # Bumped whenever cached content or the file list may be stale, so that
         # memos kept outside (load chains) know to recompute.
         self.generation = 0
+        self._exists: dict[Path, bool] = {}
 
     # -- overlays and invalidation -------------------------------------------------
 
     def set_overlay(self, path: Path, text: str | None) -> None:
         """Use `text` for `path` instead of the disk (None removes the overlay)."""
         path = _canonical(path)
+        if text is None or path not in self._overlay:
+            self._exists.clear()  # opening or closing a buffer may create a file
         if text is None:
             self._overlay.pop(path, None)
         else:
@@ -78,6 +81,7 @@ class Workspace:
         """Forget cached content of one file, or of everything."""
         self.generation += 1
         if path is None:
+            self._exists.clear()
             self._documents.clear()
             self._all_files = None
             self._ignore_specs.clear()
@@ -90,6 +94,7 @@ class Workspace:
     def forget_file_list(self) -> None:
         """Re-walk the tree on next use (a file was created or deleted)."""
         self.generation += 1
+        self._exists.clear()
         self._all_files = None
 
     # -- paths ---------------------------------------------------------------------
@@ -114,8 +119,16 @@ class Workspace:
         return True
 
     def exists(self, path: Path) -> bool:
-        """Whether a file exists on disk or in the overlay."""
-        return _canonical(path) in self._overlay or path.is_file()
+        """Whether a file exists on disk or in the overlay.
+
+        Answers are remembered until the file list changes or a buffer opens or
+        closes: a large file links the same targets many times, on every edit.
+        """
+        key = _canonical(path)
+        known = self._exists.get(key)
+        if known is None:
+            known = self._exists[key] = key in self._overlay or key.is_file()
+        return known
 
     def is_excluded(self, relative: str, is_dir: bool = False) -> bool:
         """Whether the `exclude` setting or a `.gitignore` file leaves a path out."""

@@ -35,7 +35,6 @@ class TrackingWorkspace(Workspace):
     """A workspace that records which files a lint reads and whether it lists files."""
 
     def __init__(self, root: Path, **options: Any) -> None:
-        self._exists: dict[Path, bool] = {}
         super().__init__(root, **options)
         self._reads: set[Path] | None = None
         self._listed = False
@@ -53,47 +52,15 @@ class TrackingWorkspace(Workspace):
 
     def document(self, path: Path, tool: Tool | None = None) -> RulesDocument:
         """The document for a path (recorded as a dependency while recording)."""
-        key = normalised(path)
         if self._reads is not None:
-            self._reads.add(key)
-        # Load chains ask for every always-applied rule on each keystroke; a cache hit
-        # by the plain path spares the `resolve` the base class does first.
-        cached = self._documents.get(key)
-        if cached is not None and tool is None:
-            return cached
+            self._reads.add(normalised(path))
         return super().document(path, tool)
 
     def exists(self, path: Path) -> bool:
-        """Whether a file exists (recorded as a dependency while recording).
-
-        Answers are remembered until the file list changes or a buffer is opened or
-        closed: a large file links the same targets on every keystroke, and each
-        answer from the disk costs a `resolve`.
-        """
-        key = normalised(path)
+        """Whether a file exists (recorded as a dependency while recording)."""
         if self._reads is not None:
-            self._reads.add(key)
-        known = self._exists.get(key)
-        if known is None:
-            known = self._exists[key] = super().exists(path)
-        return known
-
-    def set_overlay(self, path: Path, text: str | None) -> None:
-        """Use a buffer's text for a file; opening or closing one may create it."""
-        if text is None or not self._exists.get(normalised(path), False):
-            self._exists.clear()
-        super().set_overlay(path, text)
-
-    def invalidate(self, path: Path | None = None) -> None:
-        """Forget cached content (and, for everything, what exists)."""
-        if path is None:
-            self._exists.clear()
-        super().invalidate(path)
-
-    def forget_file_list(self) -> None:
-        """Re-walk the tree on next use; files may have appeared or gone."""
-        self._exists.clear()
-        super().forget_file_list()
+            self._reads.add(normalised(path))
+        return super().exists(path)
 
     def all_files(self) -> list[str]:
         """Every file under the root (recorded: creating a file may change findings)."""

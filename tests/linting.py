@@ -1,0 +1,33 @@
+"""Helpers shared by the linter and command-line tests: write a tree, lint it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from llmops_ls.linter.engine import LintResult, lint_paths
+from llmops_ls.linter.finding import Finding
+from llmops_ls.linter.settings import LintSettings
+from llmops_ls.linter.workspace import Workspace
+
+LintFiles = Callable[..., list[Finding]]
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
+    """Create files (and their folders) under root."""
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def run_lint(
+    root: Path, settings: LintSettings | None = None, paths: list[Path] | None = None
+) -> LintResult:
+    """Lint a folder as the command line would."""
+    settings = settings or LintSettings()
+    workspace = Workspace(root, exclude=settings.exclude)
+    return lint_paths(workspace, paths, settings)
