@@ -9,8 +9,10 @@ duplicates that at-least-once delivery produces: a request record is identified 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
+import struct
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -28,7 +30,6 @@ from opentelemetry.proto.common.v1.common_pb2 import (
     InstrumentationScope,
     KeyValue,
 )
-from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 from opentelemetry.proto.metrics.v1.metrics_pb2 import (
     AGGREGATION_TEMPORALITY_DELTA,
     HistogramDataPoint,
@@ -74,6 +75,74 @@ def _attributes(pairs: Iterable[tuple[str, Any]]) -> list[KeyValue]:
     return [KeyValue(key=k, value=_value(v)) for k, v in pairs if v is not None]
 
 
+# Attributes are written in protobuf's wire format directly and merged into each
+# LogRecord: building a KeyValue and an AnyValue object per attribute costs several
+# times more. The tests parse every payload with opentelemetry-proto to keep it honest.
+_ATTRIBUTES_TAG = b"\x32"  # LogRecord.attributes: field 6, length-delimited
+_DOUBLE = struct.Struct("<d")
+_ENCODED: dict[tuple[str, str], bytes] = {}
+_ENCODED_LIMIT = 50_000
+
+
+@functools.lru_cache(maxsize=512)
+def _key_prefix(name: str) -> bytes:
+    raw = name.encode()
+    return b"\x0a" + _varint(len(raw)) + raw  # KeyValue.key: field 1
+
+
+def _any_value(value: Any) -> bytes:
+    kind = type(value)
+    if kind is str:
+        raw: bytes = value.encode()
+        return b"\x0a" + _varint(len(raw)) + raw  # string_value: field 1
+    if kind is int:
+        return b"\x18" + _varint(value & 0xFFFF_FFFF_FFFF_FFFF)  # int_value: field 3
+    if kind is float:
+        return b"\x21" + _DOUBLE.pack(value)  # double_value: field 4, fixed64
+    if kind is bool:
+        return b"\x10\x01" if value else b"\x10\x00"  # bool_value: field 2
+    return bytes(_value(value).SerializeToString())
+
+
+def _encoded_attributes(pairs: Iterable[tuple[str, Any]]) -> bytes:
+    parts = []
+    cache = _ENCODED
+    for name, value in pairs:
+        if value is None:
+            continue
+        # Strings repeat from record to record (models, tier, team ...): their
+        # encoded pairs are kept; the event id and the numbers never repeat.
+        cacheable = type(value) is str and name != "llmops.event_id"
+        if cacheable:
+            encoded = cache.get((name, value))
+            if encoded is not None:
+                parts.append(encoded)
+                continue
+        any_value = _any_value(value)
+        body = _key_prefix(name) + b"\x12" + _varint(len(any_value)) + any_value
+        encoded = _ATTRIBUTES_TAG + _varint(len(body)) + body
+        if cacheable:
+            if len(cache) >= _ENCODED_LIMIT:
+                cache.clear()
+            cache[(name, value)] = encoded
+        parts.append(encoded)
+    return b"".join(parts)
+
+
+def _varint(value: int) -> bytes:
+    if value < 0x80:
+        return _SMALL_VARINTS[value]
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+_SMALL_VARINTS = [bytes([i]) for i in range(0x80)]
+
+
 @functools.lru_cache(maxsize=256)
 def provider_of(model: str | None) -> str | None:
     """The provider of a catalogued model (gen_ai.provider.name), if known."""
@@ -96,61 +165,59 @@ def resource_attributes(workspace: str | None = None) -> list[KeyValue]:
     )
 
 
-def request_attributes(row: dict[str, Any]) -> list[KeyValue]:
-    """The attributes of one request event row."""
+@functools.lru_cache(maxsize=1024)
+def _rules_attribute(raw: str) -> tuple[str, ...]:
+    return tuple(f"{path}@{digest[:12]}" for path, digest in json.loads(raw))
+
+
+def request_attributes(row: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The attributes of one request event row, as (name, value) pairs."""
     served = row["model_served"]
     provider = row["provider"] or provider_of(served or row["model_requested"])
-    rules = json.loads(row["rules_files"]) if row["rules_files"] else None
+    rules = _rules_attribute(row["rules_files"]) if row["rules_files"] else None
     error = row["error_class"] if row["status"] != "ok" else None
-    return _attributes(
-        [
-            ("llmops.event_id", row["event_id"]),
-            ("gen_ai.operation.name", OPERATIONS.get(row["kind"], row["kind"])),
-            ("gen_ai.provider.name", provider),
-            ("gen_ai.request.model", row["model_requested"]),
-            ("gen_ai.response.model", served),
-            ("gen_ai.usage.input_tokens", row["input_tokens"]),
-            ("gen_ai.usage.output_tokens", row["output_tokens"]),
-            ("gen_ai.usage.cache_read.input_tokens", row["cached_tokens"] or None),
-            ("gen_ai.response.time_to_first_chunk", _seconds(row["ttft_ms"])),
-            ("error.type", error or (row["status"] if row["status"] != "ok" else None)),
-            ("llmops.request.kind", row["kind"]),
-            ("llmops.status", row["status"]),
-            ("llmops.tier", row["tier"]),
-            ("llmops.canary", bool(row["canary"])),
-            ("llmops.fallback_count", row["fallback_count"]),
-            ("llmops.cost_usd", float(row["cost"])),
-            ("llmops.estimated_cost_usd", float(row["estimated_cost"]) or None),
-            ("llmops.duration_s", _seconds(row["latency_ms"])),
-            ("llmops.cache_hit", bool(row["cache_hit"])),
-            ("llmops.redaction_count", row["redaction_count"]),
-            ("llmops.rules_version", row["rules_version"]),
-            (
-                "llmops.rules_files",
-                [f"{p}@{h[:12]}" for p, h in rules] if rules else None,
-            ),
-            ("llmops.outcome", row["outcome"]),
-            ("llmops.accepted_chars", row["accepted_chars"]),
-            ("llmops.decision_ms", row["decision_ms"]),
-            ("llmops.developer", row["developer"]),
-            ("llmops.team", row["team"]),
-            ("llmops.project", row["project"]),
-            ("llmops.repository", row["repository"]),
-            ("llmops.workspace", row["workspace"]),
-        ]
-    )
+    return [
+        ("llmops.event_id", row["event_id"]),
+        ("gen_ai.operation.name", OPERATIONS.get(row["kind"], row["kind"])),
+        ("gen_ai.provider.name", provider),
+        ("gen_ai.request.model", row["model_requested"]),
+        ("gen_ai.response.model", served),
+        ("gen_ai.usage.input_tokens", row["input_tokens"]),
+        ("gen_ai.usage.output_tokens", row["output_tokens"]),
+        ("gen_ai.usage.cache_read.input_tokens", row["cached_tokens"] or None),
+        ("gen_ai.response.time_to_first_chunk", _seconds(row["ttft_ms"])),
+        ("error.type", error or (row["status"] if row["status"] != "ok" else None)),
+        ("llmops.request.kind", row["kind"]),
+        ("llmops.status", row["status"]),
+        ("llmops.tier", row["tier"]),
+        ("llmops.canary", bool(row["canary"])),
+        ("llmops.fallback_count", row["fallback_count"]),
+        ("llmops.cost_usd", float(row["cost"])),
+        ("llmops.estimated_cost_usd", float(row["estimated_cost"]) or None),
+        ("llmops.duration_s", _seconds(row["latency_ms"])),
+        ("llmops.cache_hit", bool(row["cache_hit"])),
+        ("llmops.redaction_count", row["redaction_count"]),
+        ("llmops.rules_version", row["rules_version"]),
+        ("llmops.rules_files", rules),
+        ("llmops.outcome", row["outcome"]),
+        ("llmops.accepted_chars", row["accepted_chars"]),
+        ("llmops.decision_ms", row["decision_ms"]),
+        ("llmops.developer", row["developer"]),
+        ("llmops.team", row["team"]),
+        ("llmops.project", row["project"]),
+        ("llmops.repository", row["repository"]),
+        ("llmops.workspace", row["workspace"]),
+    ]
 
 
-def outcome_attributes(row: dict[str, Any]) -> list[KeyValue]:
-    """The attributes of one outcome row."""
-    return _attributes(
-        [
-            ("llmops.event_id", row["event_id"]),
-            ("llmops.outcome", row["outcome"]),
-            ("llmops.accepted_chars", row["accepted_chars"]),
-            ("llmops.decision_ms", row["decision_ms"]),
-        ]
-    )
+def outcome_attributes(row: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The attributes of one outcome row, as (name, value) pairs."""
+    return [
+        ("llmops.event_id", row["event_id"]),
+        ("llmops.outcome", row["outcome"]),
+        ("llmops.accepted_chars", row["accepted_chars"]),
+        ("llmops.decision_ms", row["decision_ms"]),
+    ]
 
 
 def logs_request(
@@ -163,34 +230,29 @@ def logs_request(
     scope_logs = resource_logs.scope_logs.add()
     scope_logs.scope.CopyFrom(_SCOPE)
     observed = time.time_ns()
-    records = []
+    add = scope_logs.log_records.add
     for row in rows:
         if table == "events":
             failed = row["status"] == "error"
-            records.append(
-                LogRecord(
-                    time_unix_nano=int(row["started_at"] * 1e9),
-                    observed_time_unix_nano=observed,
-                    severity_number=_SEVERITY_ERROR if failed else _SEVERITY_INFO,  # type: ignore[arg-type]
-                    severity_text="ERROR" if failed else "INFO",
-                    event_name=REQUEST_EVENT,
-                    body=AnyValue(string_value=f"{row['kind']} {row['status']}"),
-                    attributes=request_attributes(row),
-                )
+            record = add(
+                time_unix_nano=int(row["started_at"] * 1e9),
+                observed_time_unix_nano=observed,
+                severity_number=_SEVERITY_ERROR if failed else _SEVERITY_INFO,
+                severity_text="ERROR" if failed else "INFO",
+                event_name=REQUEST_EVENT,
             )
+            record.body.string_value = f"{row['kind']} {row['status']}"
+            record.MergeFromString(_encoded_attributes(request_attributes(row)))
         else:
-            records.append(
-                LogRecord(
-                    time_unix_nano=int(row["at"] * 1e9),
-                    observed_time_unix_nano=observed,
-                    severity_number=_SEVERITY_INFO,  # type: ignore[arg-type]
-                    severity_text="INFO",
-                    event_name=OUTCOME_EVENT,
-                    body=AnyValue(string_value=row["outcome"]),
-                    attributes=outcome_attributes(row),
-                )
+            record = add(
+                time_unix_nano=int(row["at"] * 1e9),
+                observed_time_unix_nano=observed,
+                severity_number=_SEVERITY_INFO,
+                severity_text="INFO",
+                event_name=OUTCOME_EVENT,
             )
-    scope_logs.log_records.extend(records)
+            record.body.string_value = row["outcome"]
+            record.MergeFromString(_encoded_attributes(outcome_attributes(row)))
     return message
 
 
@@ -227,10 +289,8 @@ class _Histogram:
 
 
 def _bucket(boundaries: Sequence[float], value: float) -> int:
-    for index, bound in enumerate(boundaries):
-        if value <= bound:
-            return index
-    return len(boundaries)
+    # Buckets are (previous bound, bound]: a value on a bound belongs below it.
+    return bisect.bisect_left(boundaries, value)
 
 
 def metrics_request(

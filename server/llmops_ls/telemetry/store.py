@@ -249,12 +249,17 @@ class TelemetryStore:
 
     # Upload bookkeeping
 
-    def unsent(self, table: str, limit: int) -> list[dict[str, Any]]:
-        """The oldest `limit` rows of `events` or `outcomes` not accepted upstream."""
+    def unsent(self, table: str, limit: int, after: int = 0) -> list[dict[str, Any]]:
+        """The oldest `limit` rows of `events` or `outcomes` not accepted upstream.
+
+        `after` skips rows up to that seq (the batch being sent while this one is
+        prepared).
+        """
         _check_table(table)
         cursor = self.conn.execute(
-            f"SELECT * FROM {table} WHERE sent_at IS NULL ORDER BY seq LIMIT ?",
-            (limit,),
+            f"SELECT * FROM {table} WHERE sent_at IS NULL AND seq > ? "
+            "ORDER BY seq LIMIT ?",
+            (after, limit),
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]

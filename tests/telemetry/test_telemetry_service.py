@@ -1,0 +1,41 @@
+"""The service: writer, attribution and the last upload on shutdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from otlp_receiver import RecordingReceiver
+
+from llmops_ls.config.policy import DEFAULT_POLICY_PATH, parse_policy
+from llmops_ls.routing.recording import RequestRecord
+from llmops_ls.telemetry.service import TelemetryService
+from llmops_ls.telemetry.store import TelemetryStore
+
+
+def test_close_writes_the_queue_and_uploads_it(tmp_path: Path) -> None:
+    receiver = RecordingReceiver()
+    db = tmp_path / "t.db"
+    text = DEFAULT_POLICY_PATH.read_text() + (
+        f'\n[telemetry]\nendpoint = "{receiver.endpoint}"\nstore_path = "{db}"\n'
+        'team = "platform"\nflush_interval_seconds = 3600\n'
+    )
+    policy = parse_policy(text, tmp_path / "policy.toml").policy
+    env = {"CODER_WORKSPACE_OWNER_NAME": "alice", "CODER_WORKSPACE_NAME": "box"}
+    try:
+        service = TelemetryService.start(
+            policy, tmp_path, project_team="web", environ=env
+        )
+        assert service.writer.attribution.developer == "alice"
+        assert service.writer.attribution.team == "web"
+        service.writer.record_request(
+            RequestRecord("r1", "alice", None, "chat", "standard", "m", "ok")
+        )
+        service.close()
+    finally:
+        receiver.stop()
+    keys = receiver.received.unique()
+    assert ("llmops.request", "r1", "") in keys
+    with TelemetryStore(db) as store:
+        (row,) = store.query("SELECT workspace, team, sent_at FROM events")
+    assert row["workspace"] == "box" and row["team"] == "web"
+    assert row["sent_at"] is not None
