@@ -22,6 +22,8 @@ pytest_plugins = ("integration.fixtures",)
 # Token counts are cached on disk between runs; tests (and the servers they start)
 # must neither read a developer's cache nor leave entries in it.
 os.environ["LLMOPS_LS_CACHE_DIR"] = tempfile.mkdtemp(prefix="llmops-ls-tests-")
+# Likewise the telemetry store of servers started without an explicit one.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="llmops-ls-tests-state-")
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""The composition root: builds policy, router, gateway client and assistant.
+"""The composition root: builds policy, router, gateway client, assistant, telemetry.
 
 Nothing else wires areas together: the language server receives an assistant factory
-from here and never imports the gateway. Budgets are tracked in memory from the costs
-of this process's own requests until the telemetry store provides recorded spend.
+from here and never imports the gateway. The telemetry writer is both the recording
+sink of routing and the gateway and the source of recorded spend for budgets; it is
+started with the assistant and closed (bounded wait, last upload) with it.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llmops_ls.routing.recording import NULL_SINK, RecordingSink
+from llmops_ls.routing.recording import RecordingSink
 
 if TYPE_CHECKING:
     from llmops_ls.config.policy import LoadedPolicy
     from llmops_ls.gateway.assistant import Assistant
     from llmops_ls.routing.budgets import SpendSource
     from llmops_ls.routing.router import Caller
+    from llmops_ls.telemetry.service import TelemetryService
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +41,15 @@ def build_assistant(
     environ: Mapping[str, str] | None = None,
     *,
     loaded: LoadedPolicy | None = None,
-    sink: RecordingSink = NULL_SINK,
+    sink: RecordingSink | None = None,
     spend: SpendSource | None = None,
+    root: Path | None = None,
 ) -> Assistant:
-    """An assistant under the policy in force; ConfigError when it is invalid."""
+    """An assistant under the policy in force; ConfigError when it is invalid.
+
+    Without an explicit `sink`, telemetry is recorded in the local store (and uploaded
+    when the policy names an endpoint), and budgets read their spend from it.
+    """
     # Imported here, on the first completion or chat, to keep `serve` quick to start.
     from llmops_ls.config.policy import load_policy
     from llmops_ls.gateway.assistant import Assistant
@@ -55,6 +63,10 @@ def build_assistant(
     environ = os.environ if environ is None else environ
     loaded = loaded or load_policy(environ)
     policy = loaded.policy
+    on_close = None
+    if sink is None:
+        service = start_telemetry(loaded, root or Path.cwd(), environ)
+        sink, spend, on_close = service.writer, spend or service.writer, service.close
     memory = InMemorySpend() if spend is None else None
     router = Router(policy, spend=spend or memory, sink=sink, count=count_tokens)
     gateway = policy.gateway
@@ -78,6 +90,20 @@ def build_assistant(
         sink=sink,
         count=count_tokens,
         spent=memory.add if memory is not None else None,
+        on_close=on_close,
+    )
+
+
+def start_telemetry(
+    loaded: LoadedPolicy, root: Path, environ: Mapping[str, str]
+) -> TelemetryService:
+    """The telemetry store and uploader for a workspace, attributed from every layer."""
+    from llmops_ls.config.project import load_attribution
+    from llmops_ls.telemetry.service import TelemetryService
+
+    team, project = load_attribution(root)
+    return TelemetryService.start(
+        loaded.policy, root, project_team=team, project_name=project, environ=environ
     )
 
 
@@ -85,4 +111,6 @@ def serve(tcp: str | None = None, *, verbose: bool = False) -> None:
     """The language server with the assistant wired in."""
     from llmops_ls.lsp.server import serve as serve_lsp
 
-    serve_lsp(tcp, verbose=verbose, assistant_factory=build_assistant)
+    serve_lsp(
+        tcp, verbose=verbose, assistant_factory=lambda root: build_assistant(root=root)
+    )

@@ -30,7 +30,7 @@ def write_policy(folder: Path, base_url: str, first_token_seconds: float = 5) ->
 
 @contextlib.asynccontextmanager
 async def assistant_server(
-    root: Path, base_url: str, key: str = KEY
+    root: Path, base_url: str, key: str = KEY, extra_env: dict[str, str] | None = None
 ) -> AsyncIterator[LanguageClient]:
     """A started and initialized server using the gateway at `base_url`."""
     policy = write_policy(root.parent, base_url)
@@ -39,6 +39,7 @@ async def assistant_server(
         "LLMOPS_POLICY": str(policy),
         "LLMOPS_GATEWAY_KEY": key,
         "LLMOPS_DEVELOPER": "dev-e2e",
+        **(extra_env or {}),
     }
     config = ClientServerConfig(server_command=SERVER_COMMAND, server_env=env)
     client = await config.start()

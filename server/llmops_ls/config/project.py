@@ -44,6 +44,21 @@ def load_settings(root: Path) -> LintSettings:
     return parse_settings(path, _read_table(path))
 
 
+def load_attribution(root: Path) -> tuple[str | None, str | None]:
+    """The `team` and `project` named in the project file at `root`, if any."""
+    from llmops_ls.config.models import ProjectFile
+
+    path = find_config_file(root)
+    if path is None:
+        return None, None
+    try:
+        project = ProjectFile.model_validate(_read_table(path))
+    except (ConfigError, ValueError):
+        # Lint settings report the file's errors; attribution just goes without.
+        return None, None
+    return project.team, project.project
+
+
 def read_text_settings(path: Path, text: str) -> LintSettings:
     """Settings from the text of a project file (an editor buffer, say)."""
     table = _table_from_text(path, text)

@@ -82,6 +82,7 @@ class Assistant:
         spent: Callable[[SpendEntry], None] | None = None,
         inline_settings: InlineSettings = InlineSettings(),
         clock: Clock = _utc_now,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self.router = router
         self.client = client
@@ -91,11 +92,15 @@ class Assistant:
         self.spent = spent
         self.inline_settings = inline_settings
         self.clock = clock
+        self.on_close = on_close
         self._cache: OrderedDict[str, tuple[float, Answer]] = OrderedDict()
 
     async def aclose(self) -> None:
-        """Close the gateway connections."""
+        """Close the gateway connections, then whatever was handed in `on_close`."""
         await self.client.aclose()
+        if self.on_close is not None:
+            # Closing telemetry waits (boundedly) for a last upload: off the loop.
+            await asyncio.to_thread(self.on_close)
 
     async def inline(
         self,

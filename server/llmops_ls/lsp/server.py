@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from llmops_ls.gateway.assistant import Assistant
     from llmops_ls.lsp.session import Session
 
+# Builds the assistant for a workspace root (None when the client opened no folder).
+AssistantFactory = Callable[[Path | None], "Assistant"]
+
 logger = logging.getLogger(__name__)
 
 _LOG_LEVELS = {
@@ -93,9 +96,7 @@ class LlmopsProtocol(LanguageServerProtocol):
 class LlmopsLanguageServer(LanguageServer):
     """The server object the handlers receive, holding the session once it exists."""
 
-    def __init__(
-        self, assistant_factory: Callable[[], Assistant] | None = None
-    ) -> None:
+    def __init__(self, assistant_factory: AssistantFactory | None = None) -> None:
         super().__init__(
             "llmops-ls",
             __version__,
@@ -125,7 +126,8 @@ class LlmopsLanguageServer(LanguageServer):
                 from llmops_ls.errors import ConfigError
 
                 raise ConfigError("policy", None, "no LLM gateway is configured")
-            self._assistant = self.assistant_factory()
+            roots = self.workspace_roots()
+            self._assistant = self.assistant_factory(roots[0] if roots else None)
         return self._assistant
 
     def workspace_roots(self) -> list[Path]:
@@ -158,7 +160,7 @@ class LlmopsLanguageServer(LanguageServer):
 
 
 def build_server(
-    assistant_factory: Callable[[], Assistant] | None = None,
+    assistant_factory: AssistantFactory | None = None,
 ) -> LlmopsLanguageServer:
     """A server with every handler registered."""
     server = LlmopsLanguageServer(assistant_factory)
@@ -181,9 +183,12 @@ def build_server(
         await session.scanner.scan()
 
     @server.feature(types.SHUTDOWN)
-    def shutdown(ls: LlmopsLanguageServer, params: None) -> None:
+    async def shutdown(ls: LlmopsLanguageServer, params: None) -> None:
         if ls._session is not None:
             ls._session.watcher.stop()
+        if ls._assistant is not None:
+            # Closes gateway connections and writes out telemetry (bounded wait).
+            await ls._assistant.aclose()
         ls.log_handler.detach()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -303,7 +308,7 @@ def serve(
     tcp: str | None = None,
     *,
     verbose: bool = False,
-    assistant_factory: Callable[[], Assistant] | None = None,
+    assistant_factory: AssistantFactory | None = None,
 ) -> None:
     """Run the language server on stdio, or on TCP as `HOST:PORT` for debugging."""
     server = build_server(assistant_factory)
