@@ -4,13 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v nvim >/dev/null 2>&1; then
-    # Neovim is the real editor client of the end-to-end tests.
-    if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq neovim >/dev/null
-    else
-        sudo apt-get update -qq && sudo apt-get install -y -qq neovim >/dev/null
-    fi
+# Real clients of the end-to-end tests, from Debian's packages: Neovim (the editor)
+# and Chromium (renders the HTML telemetry report).
+missing=()
+command -v nvim >/dev/null 2>&1 || missing+=(neovim)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 python3 -m venv .venv
