@@ -1,7 +1,7 @@
 """`llmops-ls route`: one request as JSON on stdin, its routing decision as JSON out.
 
-For dry runs and policy reviews. Budgets are not checked yet: spend comes from the
-telemetry store, which a later part of the project adds.
+For dry runs and policy reviews. Budgets are checked against the spend recorded in the
+local telemetry store when there is one (`budgets_checked` in the output says so).
 """
 
 from __future__ import annotations
@@ -72,11 +72,22 @@ def route(
     """Route the request read from `stdin`; 0 when routed, 1 when refused."""
     request = parse_request(stdin.read())
     loaded = load_policy()
-    router = Router(loaded.policy, count=_token_counter())
-    decision = router.route(request, caller, now or datetime.datetime.now(datetime.UTC))
+    from llmops_ls.telemetry.service import store_path
+    from llmops_ls.telemetry.store import TelemetryStore
+
+    path = store_path(loaded.policy)
+    # A dry run must not create a store where none was recorded.
+    store = TelemetryStore(path) if path.exists() else None
+    try:
+        router = Router(loaded.policy, spend=store, count=_token_counter())
+        moment = now or datetime.datetime.now(datetime.UTC)
+        decision = router.route(request, caller, moment)
+    finally:
+        if store is not None:
+            store.close()
     payload: dict[str, Any] = decision.to_dict()
     payload["policy"] = str(loaded.path)
-    payload["budgets_checked"] = False
+    payload["budgets_checked"] = store is not None
     stdout.write(json.dumps(payload, indent=2) + "\n")
     return 0 if isinstance(decision, Decision) else 1
 

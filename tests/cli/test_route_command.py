@@ -114,3 +114,54 @@ def test_route_is_not_imported_with_the_cli() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_recorded_spend_at_the_limit_refuses_the_request(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    import time
+
+    from llmops_ls.telemetry.events import Attribution, RequestEvent
+    from llmops_ls.telemetry.store import TelemetryStore
+
+    database = tmp_path / "telemetry.db"
+    monkeypatch.setenv("LLMOPS_TELEMETRY_DB", str(database))
+    with TelemetryStore(database) as store:
+        store.write_batch(
+            [
+                RequestEvent(
+                    kind="chat",
+                    tier="frontier",
+                    model_served="claude-opus-4-1-20250805",
+                    started_at=time.time() - 60,
+                    cost=25.0,  # the default policy's daily limit per developer
+                    attribution=Attribution("dana"),
+                )
+            ]
+        )
+
+    status, out, _ = route(monkeypatch, capsys, HARD, "--developer", "dana")
+    decision = json.loads(out)
+    assert status == 1
+    assert decision["budgets_checked"] is True
+    assert decision["budget"] == "developer_daily"
+    assert decision["resets_at"].endswith("T00:00:00+00:00")
+
+    status, out, _ = route(monkeypatch, capsys, HARD, "--developer", "erin")
+    assert status == 0
+    assert json.loads(out)["budgets_checked"] is True
+
+
+def test_without_a_store_budgets_are_not_checked_and_none_is_created(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "absent.db"
+    monkeypatch.setenv("LLMOPS_TELEMETRY_DB", str(database))
+    status, out, _ = route(monkeypatch, capsys, HARD)
+    assert status == 0
+    assert json.loads(out)["budgets_checked"] is False
+    assert not database.exists()
