@@ -144,3 +144,75 @@ def test_chain_is_recomputed_after_a_file_changes(tmp_path: Path) -> None:
         "CLAUDE.md",
         "b.md",
     ]
+
+
+def _cursor_workspace(tmp_path: Path) -> Workspace:
+    (tmp_path / ".git").mkdir()
+    write_tree(
+        tmp_path,
+        {
+            ".cursor/rules/a.mdc": "---\nalwaysApply: false\n---\na\n",
+            ".cursor/rules/b.mdc": "---\nalwaysApply: true\n---\nb\n",
+            ".cursor/rules/c.mdc": "---\nglobs: src/**\n---\nc\n",
+        },
+    )
+    workspace = Workspace(tmp_path)
+    # An open buffer: later edits change one file's content, not the file list.
+    workspace.set_overlay(tmp_path / ".cursor/rules/a.mdc", "---\n---\na\n")
+    return workspace
+
+
+def _texts(workspace: Workspace, relative: str) -> list[str]:
+    doc = workspace.document(workspace.root / relative)
+    return [d.text for d in load_chain(doc, workspace)]
+
+
+def test_chain_sees_the_new_text_of_an_always_loaded_rule(tmp_path: Path) -> None:
+    workspace = _cursor_workspace(tmp_path)
+    b = ".cursor/rules/b.mdc"
+    assert _texts(workspace, ".cursor/rules/c.mdc")[1:] == [
+        "---\nalwaysApply: true\n---\nb\n"
+    ]
+    workspace.set_overlay(tmp_path / b, "---\nalwaysApply: true\n---\nb2\n")
+    assert _texts(workspace, ".cursor/rules/c.mdc")[1:] == [
+        "---\nalwaysApply: true\n---\nb2\n"
+    ]
+    workspace.set_overlay(tmp_path / b, "---\nalwaysApply: true\n---\nb3\n")
+    assert _texts(workspace, ".cursor/rules/c.mdc")[1:] == [
+        "---\nalwaysApply: true\n---\nb3\n"
+    ]
+
+
+def test_editing_a_rule_keeps_the_chains_that_do_not_hold_it(tmp_path: Path) -> None:
+    workspace = _cursor_workspace(tmp_path)
+    c = workspace.document(tmp_path / ".cursor/rules/c.mdc")
+    before = load_chain(c, workspace)
+    workspace.set_overlay(tmp_path / ".cursor/rules/a.mdc", "---\n---\nedited\n")
+    after = load_chain(c, workspace)
+    assert [id(d) for d in after] == [id(d) for d in before]
+
+
+def test_a_rule_turning_always_apply_joins_every_chain(tmp_path: Path) -> None:
+    workspace = _cursor_workspace(tmp_path)
+    a = tmp_path / ".cursor/rules/a.mdc"
+    assert len(_texts(workspace, ".cursor/rules/c.mdc")) == 2
+    workspace.set_overlay(a, "---\nalwaysApply: true\n---\na\n")
+    assert _texts(workspace, ".cursor/rules/c.mdc") == [
+        "---\nglobs: src/**\n---\nc\n",
+        "---\nalwaysApply: true\n---\na\n",
+        "---\nalwaysApply: true\n---\nb\n",
+    ]
+    workspace.set_overlay(a, "---\nalwaysApply: false\n---\na\n")
+    assert len(_texts(workspace, ".cursor/rules/c.mdc")) == 2
+
+
+def test_workspace_reports_single_file_changes_only(tmp_path: Path) -> None:
+    workspace = _cursor_workspace(tmp_path)
+    start = workspace.generation
+    a = tmp_path / ".cursor/rules/a.mdc"
+    workspace.set_overlay(a, "---\n---\nx\n")
+    workspace.invalidate(a)
+    assert workspace.changes_since(start) == [a, a]
+    workspace.forget_file_list()
+    assert workspace.changes_since(start) is None
+    assert workspace.changes_since(workspace.generation) == []

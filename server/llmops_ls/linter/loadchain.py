@@ -28,6 +28,7 @@ Per tool:
 
 from __future__ import annotations
 
+import bisect
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,14 +39,16 @@ from llmops_ls.linter.imports import walk_imports
 from llmops_ls.linter.kinds import Tool, project_root_of
 from llmops_ls.linter.workspace import Workspace
 
+_AlwaysKey = tuple[str, Callable[[RulesDocument], bool]]
+
 
 @dataclass(slots=True)
 class _Memo:
-    """Per-workspace results, dropped when the workspace's generation changes."""
+    """Per-workspace results, repaired or dropped when the workspace changes."""
 
     generation: int
     chains: dict[Path, list[RulesDocument]] = field(default_factory=dict)
-    always: dict[tuple[str, str], list[Path]] = field(default_factory=dict)
+    always: dict[_AlwaysKey, list[Path]] = field(default_factory=dict)
 
 
 _MEMOS: weakref.WeakKeyDictionary[Workspace, _Memo] = weakref.WeakKeyDictionary()
@@ -66,10 +69,53 @@ def load_chain(doc: RulesDocument, workspace: Workspace) -> list[RulesDocument]:
 
 def _memo(workspace: Workspace) -> _Memo:
     memo = _MEMOS.get(workspace)
-    if memo is None or memo.generation != workspace.generation:
+    if memo is not None and memo.generation != workspace.generation:
+        changed = workspace.changes_since(memo.generation)
+        if changed is not None and _repair(memo, workspace, changed):
+            memo.generation = workspace.generation
+        else:
+            memo = None
+    if memo is None:
         memo = _Memo(workspace.generation)
         _MEMOS[workspace] = memo
     return memo
+
+
+def _repair(memo: _Memo, workspace: Workspace, changed: list[Path]) -> bool:
+    """Bring a memo up to date after edits to `changed`; False to start over.
+
+    An edit rebuilding every chain would re-read every rule of a large project on
+    each keystroke. Only chains holding an edited file can change, unless the edit
+    moves a file into or out of an always-loaded set, which changes every chain.
+    """
+    files: list[str] | None = None
+    for path in set(changed):
+        relative = workspace.relative(path)
+        for (folder, predicate), members in memo.always.items():
+            prefix = "" if folder == "." else folder + "/"
+            if not relative.startswith(prefix):
+                continue
+            if files is None:
+                files = workspace.all_files()
+            index = bisect.bisect_left(files, relative)
+            listed = index < len(files) and files[index] == relative
+            doc = workspace.document(path) if listed else None
+            now = (
+                doc is not None
+                and relative.lower().endswith((".md", ".mdc"))
+                and doc.read_error is None
+                and predicate(doc)
+            )
+            if now != (path in members):
+                return False
+    stale = set(changed)
+    for key in [k for k, docs in memo.chains.items() if _holds(docs, stale)]:
+        del memo.chains[key]
+    return True
+
+
+def _holds(docs: list[RulesDocument], paths: set[Path]) -> bool:
+    return any(doc.path in paths for doc in docs)
 
 
 @dataclass(slots=True)
@@ -279,7 +325,7 @@ def _always_on(
     predicate: Callable[[RulesDocument], bool],
 ) -> list[Path]:
     """Rules files under `folder` that the predicate says are always loaded, sorted."""
-    key = (folder.as_posix(), predicate.__name__)
+    key = (folder.as_posix(), predicate)
     cached = memo.always.get(key)
     if cached is not None:
         return cached

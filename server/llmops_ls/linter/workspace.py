@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 _ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
 _ROOT_MARKERS = (".git", ".llmops.toml", "pyproject.toml")
+_CHANGES_KEPT = 64
 
 
 def find_root(start: Path) -> Path:
@@ -62,6 +63,9 @@ class Workspace:
         # Bumped whenever cached content or the file list may be stale, so that
         # memos kept outside (load chains) know to recompute.
         self.generation = 0
+        # What each recent bump changed (None: possibly anything), so that a memo can
+        # repair itself after one edited file instead of starting over on every edit.
+        self._changes: list[tuple[int, Path | None]] = []
         self._exists: dict[Path, bool] = {}
 
     # -- overlays and invalidation -------------------------------------------------
@@ -71,6 +75,7 @@ class Workspace:
         path = _canonical(path)
         if text is None or path not in self._overlay:
             self._exists.clear()  # opening or closing a buffer may create a file
+            self._bump(None)
         if text is None:
             self._overlay.pop(path, None)
         else:
@@ -79,23 +84,49 @@ class Workspace:
 
     def invalidate(self, path: Path | None = None) -> None:
         """Forget cached content of one file, or of everything."""
-        self.generation += 1
         if path is None:
+            self._bump(None)
             self._exists.clear()
             self._documents.clear()
             self._all_files = None
             self._ignore_specs.clear()
             return
-        self._documents.pop(_canonical(path), None)
+        path = _canonical(path)
+        self._documents.pop(path, None)
         if path.name == ".gitignore":
+            self._bump(None)
             self._ignore_specs.clear()
             self._all_files = None
+        else:
+            self._bump(path)
 
     def forget_file_list(self) -> None:
         """Re-walk the tree on next use (a file was created or deleted)."""
-        self.generation += 1
+        self._bump(None)
         self._exists.clear()
         self._all_files = None
+
+    def changes_since(self, generation: int) -> list[Path] | None:
+        """Files whose content alone changed since `generation`, oldest first.
+
+        None when something broader changed (the file list, ignore rules, every
+        file) or the change is too old to be remembered: then start over.
+        """
+        if generation == self.generation:
+            return []
+        recent = [(g, path) for g, path in self._changes if g > generation]
+        if not recent or recent[0][0] != generation + 1:
+            return None
+        paths = [path for _, path in recent]
+        if None in paths:
+            return None
+        return [path for path in paths if path is not None]
+
+    def _bump(self, path: Path | None) -> None:
+        self.generation += 1
+        self._changes.append((self.generation, path))
+        if len(self._changes) > _CHANGES_KEPT:
+            del self._changes[: -_CHANGES_KEPT // 2]
 
     # -- paths ---------------------------------------------------------------------
 
@@ -293,8 +324,13 @@ def _canonical(path: Path) -> Path:
     Paths under the root (which is resolved) are kept as they are, so a rules file that
     is a symbolic link is reported where it sits, not where it points; others resolve.
     """
-    text = os.path.normpath(path) if path.is_absolute() else str(path.resolve())
-    return Path(text) if ".." not in text else path.resolve()
+    if not path.is_absolute():
+        return path.resolve()
+    text = str(path)
+    normal = os.path.normpath(text)
+    if normal == text:
+        return path  # the same object keeps its cached hash: it is a dict key
+    return Path(normal) if ".." not in normal else path.resolve()
 
 
 def _unreadable(

@@ -179,23 +179,74 @@ def check_contradictions(doc: RulesDocument, ctx: CheckContext) -> Iterator[Find
         return
     own = sorted(own + _positive_actions(doc, own, others), key=lambda c: c.start)
     reported: set[int] = set()
-    for i, claim in enumerate(own):
-        for earlier in own[:i]:
-            if claim.start != earlier.start and claim.contradicts(earlier):
-                if claim.start not in reported:
-                    reported.add(claim.start)
-                    yield _finding(ctx, doc, claim, doc, earlier)
-                break
+    # Claims are indexed by what they say, so that each finds the first claim it
+    # contradicts without comparing against every other: a long file has hundreds.
+    earlier = _ClaimIndex()
+    for claim in own:
+        first = earlier.first_contradicting(claim, skip_start=claim.start)
+        if first is not None and claim.start not in reported:
+            reported.add(claim.start)
+            yield _finding(ctx, doc, claim, doc, first)
+        earlier.add(claim)
     for other, theirs in others:
-        theirs = theirs + _positive_actions(other, theirs, [(doc, own)])
+        remote = _ClaimIndex()
+        for item in theirs + _positive_actions(other, theirs, [(doc, own)]):
+            remote.add(item)
         for claim in own:
             if claim.start in reported:
                 continue
-            for remote in theirs:
-                if claim.contradicts(remote):
-                    reported.add(claim.start)
-                    yield _finding(ctx, doc, claim, other, remote)
-                    break
+            first = remote.first_contradicting(claim)
+            if first is not None:
+                reported.add(claim.start)
+                yield _finding(ctx, doc, claim, other, first)
+
+
+_Key = tuple[str, frozenset[str], str, bool]
+
+
+class _ClaimIndex:
+    """Claims in the order added, by topic, languages, choice and polarity."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._by_key: dict[_Key, list[tuple[int, Claim]]] = {}
+        self._positive_choices: dict[tuple[str, frozenset[str]], set[str]] = {}
+
+    def add(self, claim: Claim) -> None:
+        """Append a claim."""
+        key = (claim.topic, claim.languages, claim.choice, claim.positive)
+        self._by_key.setdefault(key, []).append((self._count, claim))
+        self._count += 1
+        if claim.positive:
+            group = (claim.topic, claim.languages)
+            self._positive_choices.setdefault(group, set()).add(claim.choice)
+
+    def first_contradicting(
+        self, claim: Claim, skip_start: int | None = None
+    ) -> Claim | None:
+        """The earliest added claim that `claim.contradicts`, ignoring `skip_start`.
+
+        The candidates are exactly those `Claim.contradicts` accepts: the same
+        choice with the other polarity, or, both positive, another choice of a
+        topic other than actions.
+        """
+        topic, languages = claim.topic, claim.languages
+        keys = [(topic, languages, claim.choice, not claim.positive)]
+        if claim.positive and topic != "action":
+            keys.extend(
+                (topic, languages, choice, True)
+                for choice in self._positive_choices.get((topic, languages), ())
+                if choice != claim.choice
+            )
+        best: tuple[int, Claim] | None = None
+        for key in keys:
+            for index, candidate in self._by_key.get(key, ()):
+                if candidate.start == skip_start:
+                    continue
+                if best is None or index < best[0]:
+                    best = (index, candidate)
+                break
+        return None if best is None else best[1]
 
 
 def _finding(
