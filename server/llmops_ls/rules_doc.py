@@ -44,6 +44,18 @@ def rule_markdown(rule: Rule) -> str:
     fence = "````" if "```" in rule.example.bad + rule.example.good else "```"
     fixable = "yes" if rule.fixable else "no"
     state = "on" if rule.default_enabled else "off"
+    language = "toml" if rule.example.path.endswith(".toml") else "markdown"
+    if language == "toml":
+        # TOML files have no suppression comments: the project file turns a rule off.
+        suppressing = (
+            f"In `.llmops.toml`:\n\n{fence}toml\n[lint]\n"
+            f'ignore = ["{rule.name}"]\n{fence}\n'
+        )
+    else:
+        suppressing = (
+            f"{fence}markdown\n<!-- llmops-ls-disable-next-line {rule.name} -->\n"
+            f"{fence}\n"
+        )
     return (
         f"<!-- Generated from rules/{rule.name}.toml by "
         "`python -m llmops_ls.rules_doc`; edit that file instead. -->\n"
@@ -52,10 +64,9 @@ def rule_markdown(rule: Rule) -> str:
         f"on by default: {state}\n\n"
         f"{rule.summary}\n\n## Why it matters\n\n{rule.rationale}\n\n"
         f"## Example\n\nIn `{rule.example.path}`, this triggers the rule:\n\n"
-        f"{fence}markdown\n{rule.example.bad.rstrip()}\n{fence}\n\n"
-        f"Fixed:\n\n{fence}markdown\n{rule.example.good.rstrip()}\n{fence}\n\n"
-        f"## Suppressing it\n\n"
-        f"{fence}markdown\n<!-- llmops-ls-disable-next-line {rule.name} -->\n{fence}\n"
+        f"{fence}{language}\n{rule.example.bad.strip()}\n{fence}\n\n"
+        f"Fixed:\n\n{fence}{language}\n{rule.example.good.strip()}\n{fence}\n\n"
+        f"## Suppressing it\n\n{suppressing}"
     )
 
 

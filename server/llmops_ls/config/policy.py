@@ -20,7 +20,7 @@ import logging
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -299,23 +299,28 @@ class Policy(_Strict):
 
     def catalogue(self) -> catalog.ModelCatalogue:
         """The shipped catalogue extended by the policy's own models."""
-        return catalog.load().extended(
-            catalog.Model(
-                id=m.id,
-                provider=m.provider,
-                context_window=m.context_window,
-                input_per_million=m.input_per_million,
-                output_per_million=m.output_per_million,
-                released=m.released,
-                deprecated=m.deprecated,
-                aliases=tuple(m.aliases),
-            )
-            for m in self.models
-        )
+        return extend_catalogue(self.models)
 
     def is_locked(self, key: str) -> bool:
         """Whether a dotted setting key is locked, itself or through a parent table."""
         return any(key == lock or key.startswith(lock + ".") for lock in self.locked)
+
+
+def extend_catalogue(models: Iterable[CatalogueModel]) -> catalog.ModelCatalogue:
+    """The shipped catalogue with a policy's own models added (or overriding)."""
+    return catalog.load().extended(
+        catalog.Model(
+            id=m.id,
+            provider=m.provider,
+            context_window=m.context_window,
+            input_per_million=m.input_per_million,
+            output_per_million=m.output_per_million,
+            released=m.released,
+            deprecated=m.deprecated,
+            aliases=tuple(m.aliases),
+        )
+        for m in models
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,15 +381,28 @@ def validate_policy(
     except ValidationError as exc:
         error = exc.errors()[0]
         raise ConfigError(
-            str(path), _key_name(error["loc"]), _friendly(error)
+            str(path), key_name(error["loc"]), friendly_error(error)
         ) from None
     warnings = _check_semantics(policy, str(path), today or datetime.date.today())
     return LoadedPolicy(policy=policy, path=path, warnings=tuple(warnings))
 
 
 def _check_semantics(policy: Policy, path: str, today: datetime.date) -> list[str]:
-    warnings: list[str] = []
+    check_structure(policy, path)
     catalogue = policy.catalogue()
+    warnings: list[str] = []
+    for key, model_id in model_references(policy):
+        problem = model_problem(catalogue, model_id, today)
+        if problem is None:
+            continue
+        if problem.kind != "retiring":
+            raise ConfigError(path, key, problem.message)
+        warnings.append(f"{key}: {problem.message}")
+    return warnings
+
+
+def check_structure(policy: Policy, path: str) -> None:
+    """ConfigError for tier names, scores and locked keys the schema cannot express."""
     scores: dict[float, str] = {}
     for name, tier in policy.tiers.items():
         if not _TIER_NAME.match(name):
@@ -406,14 +424,6 @@ def _check_semantics(policy: Policy, path: str, today: datetime.date) -> list[st
                 "own",
             )
         scores[score] = name
-        for index, model_id in enumerate(tier.models):
-            key = f"tiers.{name}.models[{index}]"
-            warnings.extend(_check_model(catalogue, model_id, path, key, today))
-        if tier.canary is not None:
-            key = f"tiers.{name}.canary.model"
-            warnings.extend(
-                _check_model(catalogue, tier.canary.model, path, key, today)
-            )
     if 0.0 not in scores:
         raise ConfigError(
             path,
@@ -424,43 +434,67 @@ def _check_semantics(policy: Policy, path: str, today: datetime.date) -> list[st
     for index, lock in enumerate(policy.locked):
         if not _LOCKED_KEY.match(lock):
             raise ConfigError(path, f"locked[{index}]", f"{lock!r} is no dotted key")
-    return warnings
 
 
-def _check_model(
-    catalogue: catalog.ModelCatalogue,
-    model_id: str,
-    path: str,
-    key: str,
-    today: datetime.date,
-) -> list[str]:
+def model_references(policy: Policy) -> list[tuple[str, str]]:
+    """Every model id the policy names, with its dotted key, in file order."""
+    references: list[tuple[str, str]] = []
+    for name, tier in policy.tiers.items():
+        for index, model_id in enumerate(tier.models):
+            references.append((f"tiers.{name}.models[{index}]", model_id))
+        if tier.canary is not None:
+            references.append((f"tiers.{name}.canary.model", tier.canary.model))
+    return references
+
+
+ProblemKind = Literal["unpinned", "unknown", "deprecated", "retiring"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelProblem:
+    """Why a model id may not (or soon may not) be used; `pin` is the id to use."""
+
+    kind: ProblemKind
+    message: str
+    pin: str | None = None
+
+
+def model_problem(
+    catalogue: catalog.ModelCatalogue, model_id: str, today: datetime.date
+) -> ModelProblem | None:
+    """What is wrong with naming `model_id` in a policy on `today`, if anything.
+
+    `retiring` (deprecated within `DEPRECATION_WARNING_DAYS`) only warns; the other
+    kinds make the policy invalid.
+    """
     problem = catalog.pin_problem(model_id, catalogue)
     if problem is not None:
-        raise ConfigError(path, key, problem)
+        target = catalogue.by_alias(model_id)
+        return ModelProblem("unpinned", problem, target.id if target else None)
     model = catalogue.get(model_id)
     if model is None:
-        raise ConfigError(
-            path,
-            key,
+        return ModelProblem(
+            "unknown",
             f"unknown model {model_id!r}: not in the catalogue; add it under "
             "[[models]] with its context window and prices",
         )
     days = model.days_to_deprecation(today)
     if days is None or days > catalog.DEPRECATION_WARNING_DAYS:
-        return []
+        return None
     if days <= 0:
-        raise ConfigError(
-            path,
-            key,
+        return ModelProblem(
+            "deprecated",
             f"{model_id!r} was deprecated on {model.deprecated}; pin its successor",
         )
-    return [
-        f"{key}: {model_id!r} is deprecated on {model.deprecated} (in {days} days); "
-        "pin its successor"
-    ]
+    return ModelProblem(
+        "retiring",
+        f"{model_id!r} is deprecated on {model.deprecated} (in {days} days); "
+        "pin its successor",
+    )
 
 
-def _key_name(location: tuple[int | str, ...]) -> str:
+def key_name(location: tuple[int | str, ...]) -> str:
+    """The dotted key of a pydantic error location: `tiers.fast.models[1]`."""
     parts: list[str] = []
     for part in location:
         if isinstance(part, int):
@@ -470,7 +504,8 @@ def _key_name(location: tuple[int | str, ...]) -> str:
     return ".".join(parts)
 
 
-def _friendly(error: Any) -> str:
+def friendly_error(error: Any) -> str:
+    """The message of a pydantic error, as a policy author should read it."""
     if error["type"] == "extra_forbidden":
         return "unknown key (check the spelling; `docs/policy.md` lists the keys)"
     message = str(error["msg"])

@@ -140,6 +140,8 @@ def lint_document(
     failures: list[CheckFailure] = []
     raw: list[Finding] = []
     for check in CHECKS:
+        if not check.applies_to(doc.tool):
+            continue
         if not any(context.enabled(rule) for rule in check.rules):
             continue
         if doc.read_error is not None and "file-unreadable" not in check.rules:

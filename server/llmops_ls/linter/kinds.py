@@ -27,6 +27,7 @@ class Tool(enum.StrEnum):
     ZED = "zed"  # .rules
     CONTINUE = "continue"  # .continue/rules/*.md
     GENERIC = "generic"  # a Markdown file named explicitly that no tool claims
+    POLICY = "policy"  # llmops-policy.toml, policy.toml: the organisation policy (TOML)
 
     @property
     def has_front_matter(self) -> bool:
@@ -34,10 +35,19 @@ class Tool(enum.StrEnum):
         return self in _FRONT_MATTER_TOOLS
 
     @property
+    def is_rules_file(self) -> bool:
+        """Whether an assistant reads the file (the policy is read by llmops-ls)."""
+        return self is not Tool.POLICY
+
+    @property
     def supports_imports(self) -> bool:
         """Whether the tool expands `@path` imports (Claude Code's and Gemini CLI's)."""
         return self in (Tool.CLAUDE, Tool.CLAUDE_RULES, Tool.GEMINI)
 
+
+#: File names of the organisation policy; a `policy.toml` is only linted as one when
+#: it declares tiers (see `checks.policy`).
+POLICY_FILE_NAMES = frozenset({"llmops-policy.toml", "policy.toml"})
 
 _FRONT_MATTER_TOOLS = frozenset(
     {
@@ -78,6 +88,8 @@ def classify(relative_path: str) -> Tool | None:
         return Tool.AIDER
     if name == ".rules":
         return Tool.ZED
+    if name in POLICY_FILE_NAMES:
+        return Tool.POLICY
     if not lower.endswith(".md"):
         return None
     return _classify_in_folder(parts, name)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from llmops_ls.linter.finding import Finding
+from llmops_ls.linter.kinds import Tool
 
 if TYPE_CHECKING:
     from llmops_ls.linter.context import CheckContext
@@ -21,6 +22,12 @@ class Check:
 
     function: CheckFunction
     rules: frozenset[str]
+    # The kinds of file the check reads; None: every rules file, but not the policy.
+    tools: frozenset[Tool] | None = None
+
+    def applies_to(self, tool: Tool) -> bool:
+        """Whether the check runs on files of this kind."""
+        return tool.is_rules_file if self.tools is None else tool in self.tools
 
     @property
     def name(self) -> str:
@@ -31,11 +38,19 @@ class Check:
 CHECKS: list[Check] = []
 
 
-def check(*rules: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check function that reports the named rules."""
+#: For `check(tools=...)`: a check that reads any file, the policy included.
+EVERY_FILE = frozenset(Tool)
+
+
+def check(
+    *rules: str, tools: Iterable[Tool] | None = None
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check function that reports the named rules (on rules files, or
+    on the kinds of file `tools` names)."""
 
     def register(function: CheckFunction) -> CheckFunction:
-        CHECKS.append(Check(function, frozenset(rules)))
+        kinds = frozenset(tools) if tools is not None else None
+        CHECKS.append(Check(function, frozenset(rules), kinds))
         return function
 
     return register

@@ -16,6 +16,7 @@ MODULES = (
     "directives",
     "structure",
     "size",
+    "policy",
 )
 
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from llmops_ls.linter.context import CheckContext
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding
-from llmops_ls.linter.registry import check
+from llmops_ls.linter.registry import EVERY_FILE, check
 
 
-@check("file-unreadable", "invalid-encoding")
+@check("file-unreadable", "invalid-encoding", tools=EVERY_FILE)
 def check_readable(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
     """Report files no assistant can read, and text that is not valid UTF-8."""
     if doc.read_error is not None:

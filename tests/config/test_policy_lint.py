@@ -1,0 +1,212 @@
+"""Linting a policy text: every problem at once, on the key or value at fault."""
+
+from __future__ import annotations
+
+import datetime
+
+from llmops_ls.config.policy_lint import PolicyFinding, lint_policy
+from llmops_ls.config.toml_spans import decode_error_offset, find, locate
+
+TODAY = datetime.date(2025, 9, 1)
+
+
+def lint(text: str, today: datetime.date = TODAY) -> list[PolicyFinding]:
+    return lint_policy(text, today)
+
+
+def spans_of(text: str, findings: list[PolicyFinding]) -> list[tuple[str, str]]:
+    return [(f.rule, text[f.start : f.end]) for f in findings]
+
+
+# -- locating keys and values --------------------------------------------------------
+
+
+def test_locate_finds_array_elements_across_lines_and_comments() -> None:
+    text = 'models = [\n  "a-001",  # primary\n  # spare\n  "b-002",\n]\n'
+    spans = locate(text)
+    first, second = spans["models[0]"], spans["models[1]"]
+    assert text[first.value_start : first.value_end] == '"a-001"'
+    assert text[second.value_start : second.value_end] == '"b-002"'
+
+
+def test_locate_numbers_array_tables_and_follows_inline_tables() -> None:
+    text = (
+        "[[models]]\nid = 'x'\n[[models]]\nid = \"y\"\n"
+        "[tiers.fast]\ncanary = { model = 'c', percent = 5 }\n"
+    )
+    spans = locate(text)
+    second = spans["models[1].id"]
+    assert text[second.value_start : second.value_end] == '"y"'
+    canary = spans["tiers.fast.canary.model"]
+    assert text[canary.value_start : canary.value_end] == "'c'"
+
+
+def test_locate_reads_dotted_and_quoted_keys() -> None:
+    text = '"tiers".fast.models = ["m-001"]\n'
+    span = locate(text)["tiers.fast.models[0]"]
+    assert text[span.value_start : span.value_end] == '"m-001"'
+
+
+def test_locate_keeps_what_it_found_before_text_it_cannot_follow() -> None:
+    spans = locate("a = 1\n[b\nc = 3\n")
+    assert "a" in spans and "c" not in spans
+
+
+def test_find_falls_back_to_the_parent_then_the_first_child() -> None:
+    spans = locate("[tiers.fast]\nmodels = ['m']\n")
+    assert find(spans, "tiers.fast.min_score") == spans["tiers.fast"]
+    assert find(spans, "tiers") == spans["tiers.fast"]
+    assert find(spans, "budgets") is None
+
+
+def test_decode_error_offset_reads_line_and_column() -> None:
+    text = "a = 1\nb = [\n"
+    assert decode_error_offset(text, "Invalid value (at line 2, column 5)") == 10
+
+
+# -- findings ------------------------------------------------------------------------
+
+CLEAN = """
+[tiers.fast]
+models = ["gpt-4.1-mini-2025-04-14", "gemini-2.5-flash"]
+"""
+
+
+PRO_MODELS = 'models = ["gpt-5-2025-08-07", "gemini-2.5-pro"]\n'
+
+
+def test_a_clean_policy_has_no_findings() -> None:
+    assert lint(CLEAN) == []
+
+
+def test_alias_is_unpinned_on_its_value_with_the_snapshot_to_pin() -> None:
+    text = '[tiers.fast]\nmodels = ["gpt-4.1-mini", "gemini-2.5-flash"]\n'
+    (finding,) = lint(text)
+    assert finding.rule == "policy-unpinned-model"
+    assert text[finding.start : finding.end] == "gpt-4.1-mini"
+    assert finding.replacement == "gpt-4.1-mini-2025-04-14"
+
+
+def test_latest_and_undated_ids_are_unpinned_without_a_replacement() -> None:
+    text = '[tiers.fast]\nmodels = ["acme-latest", "acme-coder"]\n'
+    findings = lint(text)
+    assert spans_of(text, findings) == [
+        ("policy-unpinned-model", "acme-latest"),
+        ("policy-unpinned-model", "acme-coder"),
+    ]
+    assert "latest" in findings[0].message
+    assert all(f.replacement is None for f in findings)
+
+
+def test_unknown_dated_model_is_reported() -> None:
+    text = '[tiers.fast]\nmodels = ["gemini-2.5-flash", "acme-coder-20250601"]\n'
+    assert spans_of(text, lint(text)) == [
+        ("policy-unknown-model", "acme-coder-20250601")
+    ]
+
+
+def test_models_added_by_the_policy_are_known() -> None:
+    text = (
+        '[tiers.fast]\nmodels = ["gemini-2.5-flash", "acme-coder-20250601"]\n'
+        '[[models]]\nid = "acme-coder-20250601"\nprovider = "acme"\n'
+        "context_window = 2000000\ninput_per_million = 0.1\noutput_per_million = 0.2\n"
+    )
+    assert lint(text) == []
+
+
+def test_deprecated_model_is_an_error_after_its_date() -> None:
+    text = (
+        '[tiers.fast]\nmodels = ["claude-3-5-sonnet-20241022", "gpt-4.1-2025-04-14"]\n'
+    )
+    (finding,) = lint(text, datetime.date(2025, 10, 22))
+    assert finding.rule == "policy-deprecated-model"
+    assert not finding.warning
+    assert text[finding.start : finding.end] == "claude-3-5-sonnet-20241022"
+
+
+def test_deprecated_model_within_sixty_days_is_a_warning() -> None:
+    text = (
+        '[tiers.fast]\nmodels = ["claude-3-5-sonnet-20241022", "gpt-4.1-2025-04-14"]\n'
+    )
+    (finding,) = lint(text, datetime.date(2025, 9, 1))
+    assert finding.rule == "policy-deprecated-model"
+    assert finding.warning
+    assert "in 51 days" in finding.message
+    assert lint(text, datetime.date(2025, 8, 1)) == []
+
+
+def test_canary_model_is_checked_on_its_value() -> None:
+    text = CLEAN + "canary = { model = 'gpt-5', percent = 5 }\n"
+    assert spans_of(text, lint(text)) == [("policy-unpinned-model", "gpt-5")]
+
+
+def test_tier_with_one_model_has_no_fallback() -> None:
+    text = '[tiers.fast]\nmodels = ["gpt-4.1-mini-2025-04-14"]\n'
+    assert spans_of(text, lint(text)) == [
+        ("policy-no-fallback", '["gpt-4.1-mini-2025-04-14"]')
+    ]
+
+
+def test_fallback_with_a_smaller_context_window_is_reported() -> None:
+    text = (
+        '[tiers.fast]\nmodels = ["gpt-4.1-2025-04-14", "gemini-2.5-flash",'
+        ' "claude-sonnet-4-20250514"]\n'
+    )
+    (finding,) = lint(text)
+    assert finding.rule == "policy-fallback-context"
+    assert text[finding.start : finding.end] == "claude-sonnet-4-20250514"
+    assert "200,000" in finding.message and "1,047,576" in finding.message
+
+
+def test_invalid_toml_is_one_finding_on_the_broken_line() -> None:
+    text = CLEAN + "[budgets\ndeveloper_daily = 3\n"
+    (finding,) = lint(text)
+    assert finding.rule == "policy-invalid"
+    assert text[finding.start : finding.end] == "[budgets"
+    assert finding.message.startswith("invalid TOML")
+
+
+def test_every_schema_error_is_reported_on_its_key_or_value() -> None:
+    text = CLEAN + '[gateway]\nbase_url = "ftp://gw"\ncolour = 3\n'
+    findings = lint(text)
+    assert spans_of(text, findings) == [
+        ("policy-invalid", "ftp://gw"),
+        ("policy-invalid", "colour"),
+    ]
+    assert findings[0].message.startswith("gateway.base_url: must start with http")
+    assert "unknown key" in findings[1].message
+
+
+def test_missing_keys_are_one_finding_on_their_table() -> None:
+    text = CLEAN + '[[models]]\nid = "acme-1-20250101"\n'
+    (finding,) = lint(text)
+    assert text[finding.start : finding.end] == "[[models]]"
+    assert "`provider`, `context_window`" in finding.message
+
+
+def test_structural_error_is_reported_on_the_key_it_names() -> None:
+    text = CLEAN + "[tiers.standard]\nmin_score = 0\n" + PRO_MODELS
+    (finding,) = lint(text)
+    assert finding.rule == "policy-invalid"
+    assert text[finding.start : finding.end] == "min_score"
+    assert finding.start > text.index("[tiers.standard]")
+    assert "same score" in finding.message
+
+
+def test_missing_structural_key_is_reported_on_its_table() -> None:
+    text = CLEAN + "[tiers.big]\n" + PRO_MODELS
+    (finding,) = lint(text)
+    assert text[finding.start : finding.end] == "[tiers.big]"
+    assert finding.message.startswith("tiers.big.min_score: required")
+
+
+def test_models_are_checked_even_when_the_schema_fails() -> None:
+    text = '[tiers.fast]\nmodels = ["gpt-4.1-mini", "gemini-2.5-flash"]\nbogus = 1\n'
+    assert {f.rule for f in lint(text)} == {"policy-invalid", "policy-unpinned-model"}
+
+
+def test_shipped_default_policy_is_clean_on_its_catalogue_date() -> None:
+    from llmops_ls.config.policy import DEFAULT_POLICY_PATH
+
+    text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    assert lint(text, datetime.date(2025, 8, 15)) == []
