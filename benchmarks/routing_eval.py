@@ -1,20 +1,42 @@
 """Routing quality on the labelled request set: accuracy, confusion, cost saved.
 
 Usage: .venv/bin/python benchmarks/routing_eval.py [--split tune|held-out|fresh|all]
-       [--requests benchmarks/routing/requests.jsonl] [--exact-tokens] [--json]
+       [--requests benchmarks/routing/requests.jsonl] [--estimate-tokens]
+       [--mix inline_completion=0.85,chat=0.07,edit=0.03,agent_step=0.05]
+       [--json] [--verbose]
 
 Each request of the set carries the tier its task needs (labelled by hand before the
 classifier was written) and a one-line rationale. Splits: `tune` (odd rows of the first
-73) was used to set the weights; `held-out` (even rows) was not tuned on, but its author
-wrote the signal vocabulary too, so it is not blind; `fresh` (20 rows) was written after
-the classifier was frozen and scored 75 % on first run (2 under-routed, one hard task to
-the cheapest tier with exact counts). Its misses then fixed two vocabulary gaps (nouns
-"port"/"debug", design comparisons), so it is no longer held out either.
+73) was used to set the weights and the size thresholds; `held-out` (even rows) was not
+tuned on, but its author wrote the signal vocabulary too, so it is not blind; `fresh`
+(20 rows) was written after the classifier was frozen and scored 75 % on first run (2
+under-routed, one hard task to the cheapest tier with exact counts). Its misses then
+fixed two vocabulary gaps (nouns "port"/"debug", design comparisons), so it is no
+longer held out either.
 
-Routing uses the embedded default policy, no budgets, and a fixed developer. Cost is
-the catalogue list price of the routed model for the request's input tokens plus the
-router's expected output tokens, compared with sending the same requests to the
-frontier tier's primary model.
+Tokens are counted exactly with o200k, as the server and `llmops-ls route` count them
+(`--estimate-tokens` uses the chars/4 fallback instead). Routing uses the embedded
+default policy, no budgets, and a fixed developer. Cost is the catalogue list price of
+the routed model for the request's input tokens plus the router's expected output
+tokens, compared with sending the same requests to the frontier tier's primary model
+(and, as a stricter baseline, to the standard tier's primary).
+
+Two savings are reported:
+
+- unweighted: every labelled request counts once. The set was built to cover hard
+  cases, so 28 % of it is frontier work and only 13 % inline completions; this is the
+  saving on a hard-heavy mix, a floor rather than a forecast.
+- weighted by traffic mix: the mean cost per request of each kind, weighted by that
+  kind's share of real requests (`--mix`). The default shares are ASSUMPTIONS, not
+  measurements: no published breakdown of assistant requests by kind was found (the
+  search turned up vendors' acceptance rates and per-day completion totals, never
+  their ratio to chat requests). The reasoning behind them: an inline completion is
+  requested on every typing pause, so an active developer makes hundreds a day
+  (say 300), while chat (25), agent steps (15: one agent task is several steps) and
+  edits (10) are invoked by hand. That gives about 85 / 7 / 5 / 3 %. Within a kind
+  the set's own difficulty mix is kept, which is harder than real traffic, so the
+  weighted figure is conservative on that count. Replace the shares with the kind
+  counts of your own telemetry (`llmops-ls report` lists them) for a real forecast.
 """
 
 from __future__ import annotations
@@ -32,6 +54,13 @@ from llmops_ls.routing.features import Message, Request, RequestKind
 from llmops_ls.routing.router import EXPECTED_OUTPUT_TOKENS, Caller, Decision, Router
 
 REQUESTS = Path(__file__).with_name("routing") / "requests.jsonl"
+#: Assumed share of each kind in real traffic (see the module docstring).
+DEFAULT_MIX = {
+    RequestKind.INLINE_COMPLETION: 0.85,
+    RequestKind.CHAT: 0.07,
+    RequestKind.AGENT_STEP: 0.05,
+    RequestKind.EDIT: 0.03,
+}
 NOW = datetime.datetime(2025, 8, 20, 12, tzinfo=datetime.UTC)
 
 
@@ -64,27 +93,38 @@ def main() -> int:
     )
     parser.add_argument("--requests", type=Path, default=REQUESTS)
     parser.add_argument(
-        "--exact-tokens", action="store_true", help="count with o200k (quicktok)"
+        "--estimate-tokens",
+        action="store_true",
+        help="count chars/4 instead of exact o200k tokens",
+    )
+    parser.add_argument(
+        "--mix",
+        type=parse_mix,
+        default=DEFAULT_MIX,
+        help="share of each request kind in real traffic, kind=share,...",
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()
 
     policy = parse_policy(DEFAULT_POLICY_PATH.read_text(), DEFAULT_POLICY_PATH).policy
-    count = None
-    if args.exact_tokens:
+    if args.estimate_tokens:
+        router = Router(policy)
+    else:
         from llmops_ls.linter.tokens import count_tokens
 
-        count = count_tokens
-    router = Router(policy, count=count) if count else Router(policy)
+        router = Router(policy, count=count_tokens)
     catalogue = router.catalogue
     order = router.order
     frontier_model = catalogue.get(policy.tiers[order[-1]].primary)
-    assert frontier_model is not None
+    standard_model = catalogue.get(policy.tiers[order[len(order) // 2]].primary)
+    assert frontier_model is not None and standard_model is not None
 
     rows = load(args.requests, args.split)
     confusion: Counter[tuple[str, str]] = Counter()
     cost = frontier_cost = 0.0
+    # Per kind: requests, routed cost, always-frontier cost, always-standard cost.
+    by_kind: dict[RequestKind, list[float]] = {}
     misses = []
     for row in rows:
         request = to_request(row)
@@ -94,9 +134,18 @@ def main() -> int:
         confusion[(expected, decision.tier)] += 1
         cost += decision.estimated_cost
         output_tokens = EXPECTED_OUTPUT_TOKENS[request.kind]
-        frontier_cost += frontier_model.input_cost(
+        on_frontier = frontier_model.input_cost(
             decision.input_tokens
         ) + frontier_model.output_cost(output_tokens)
+        on_standard = standard_model.input_cost(
+            decision.input_tokens
+        ) + standard_model.output_cost(output_tokens)
+        frontier_cost += on_frontier
+        sums = by_kind.setdefault(request.kind, [0.0, 0.0, 0.0, 0.0])
+        for index, value in enumerate(
+            (1.0, decision.estimated_cost, on_frontier, on_standard)
+        ):
+            sums[index] += value
         if decision.tier != expected:
             misses.append((row["id"], expected, decision, row["prompt"]))
 
@@ -120,8 +169,11 @@ def main() -> int:
         "cost_usd": cost,
         "always_frontier_cost_usd": frontier_cost,
         "saving": 1 - cost / frontier_cost,
+        "saving_vs_standard": 1 - cost / sum(v[3] for v in by_kind.values()),
+        **weighted_savings(by_kind, args.mix),
         "frontier_model": frontier_model.id,
-        "tokens": "o200k exact" if args.exact_tokens else "estimate (chars/4)",
+        "standard_model": standard_model.id,
+        "tokens": "estimate (chars/4)" if args.estimate_tokens else "o200k exact",
         "confusion": {e: {g: confusion[(e, g)] for g in order} for e in order},
     }
     if args.json:
@@ -129,6 +181,42 @@ def main() -> int:
     else:
         print_report(report, order, confusion, misses if args.verbose else [])
     return 0
+
+
+def parse_mix(text: str) -> dict[RequestKind, float]:
+    """`kind=share,...` as shares by kind (normalised to sum to 1)."""
+    mix: dict[RequestKind, float] = {}
+    for item in text.split(","):
+        kind, _, share = item.partition("=")
+        mix[RequestKind(kind.strip())] = float(share)
+    total = sum(mix.values())
+    if total <= 0:
+        raise argparse.ArgumentTypeError("the shares must add up to more than 0")
+    return {kind: share / total for kind, share in mix.items()}
+
+
+def weighted_savings(
+    by_kind: dict[RequestKind, list[float]], mix: dict[RequestKind, float]
+) -> dict[str, Any]:
+    """Savings when each kind's mean cost per request counts by its traffic share."""
+    routed = frontier = standard = 0.0
+    used: dict[str, float] = {}
+    for kind, share in mix.items():
+        sums = by_kind.get(kind)
+        if not sums or share == 0:
+            continue
+        count = sums[0]
+        routed += share * sums[1] / count
+        frontier += share * sums[2] / count
+        standard += share * sums[3] / count
+        used[kind.value] = round(share, 4)
+    return {
+        "traffic_mix": used,
+        "weighted_cost_per_request_usd": routed,
+        "weighted_frontier_cost_per_request_usd": frontier,
+        "weighted_saving": 1 - routed / frontier if frontier else 0.0,
+        "weighted_saving_vs_standard": 1 - routed / standard if standard else 0.0,
+    }
 
 
 def print_report(
@@ -152,7 +240,14 @@ def print_report(
     print(f"hard -> cheapest   {hard_to_cheapest} of {report['hard_tasks']} hard tasks")
     print(
         f"cost               ${cost:.4f} vs ${frontier_cost:.4f} always "
-        f"{report['frontier_model']}: {report['saving']:.1%} lower"
+        f"{report['frontier_model']}: {report['saving']:.1%} lower "
+        f"({report['saving_vs_standard']:.1%} vs always {report['standard_model']})"
+    )
+    mix = ", ".join(f"{k} {v:.0%}" for k, v in report["traffic_mix"].items())
+    print(
+        f"weighted by mix    {report['weighted_saving']:.1%} lower than always "
+        f"frontier ({report['weighted_saving_vs_standard']:.1%} vs always standard); "
+        f"mix (assumed): {mix}"
     )
     print("confusion (rows expected, columns routed):")
     print("            " + "".join(f"{g:>10}" for g in order))

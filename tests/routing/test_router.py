@@ -87,6 +87,15 @@ def test_definition_question_is_not_escalated_by_its_topic() -> None:
     assert route(request).tier == "fast"
 
 
+def test_sign_of_deep_reasoning_never_goes_to_the_cheapest_tier() -> None:
+    # Scores 0.25 (edit, multi-file refactor, mechanical): fast without the floor.
+    request = Request(RequestKind.EDIT, "Rename the user_id field across every module.")
+    decision = route(request)
+    assert decision.score < 0.35
+    assert decision.tier == "standard"
+    assert "reasoning-depth signal: at least tier standard" in decision.reasons
+
+
 def test_signals_are_found_in_the_prompt() -> None:
     features = extract(
         Request(RequestKind.CHAT, "Two workers process the same job: a race condition?")

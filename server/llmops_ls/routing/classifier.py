@@ -42,8 +42,11 @@ _BUILD_VERBS = re.compile(
     r"|\b(?:port|debug) (?:this|it|the|that|these|why)\b",
     re.IGNORECASE,
 )
-# (threshold, points): the first threshold reached gives its points.
-_PROMPT_TOKENS = ((40, 0.2), (20, 0.1))
+# (threshold, points): the first threshold reached gives its points. Prompt sizes are
+# in o200k tokens, the counter the server and the CLI use (the chars/4 estimate counts
+# about 1.2 times as many): set by benchmarks/routing_calibrate.py from the tune split.
+PROMPT_TOKEN_STEPS = ((33, 0.2), (16, 0.1))
+SHORT_PROMPT_TOKENS = 11
 _CONTEXT_TOKENS = ((32_000, 0.3), (8_000, 0.2), (2_000, 0.1))
 _ATTACHED_FILES = ((5, 0.3), (3, 0.2), (2, 0.1))
 _LONG_CONVERSATION_TURNS = 8
@@ -51,10 +54,12 @@ _LONG_CONVERSATION_TURNS = 8
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """A complexity score in [0, 1] and the reasons that add up to it."""
+    """A complexity score in [0, 1], the reasons that add up to it, and whether the
+    request shows a sign of deep reasoning (which keeps it off the cheapest tier)."""
 
     score: float
     reasons: tuple[str, ...]
+    hard: bool = False
 
 
 def classify(features: Features, prompt: str = "") -> Classification:
@@ -75,7 +80,11 @@ def classify(features: Features, prompt: str = "") -> Classification:
         points.append((0.1, f"long conversation ({features.conversation_turns} turns)"))
     score = min(1.0, max(0.0, sum(p for p, _ in points)))
     reasons = tuple(f"{why} ({p:+.2f})" for p, why in points if p)
-    return Classification(round(score, 4), reasons)
+    # A question about a topic ("what is a deadlock?") is not work on it.
+    hard = any(s in features.signals for s in HARD_SIGNALS) and not _is_definition(
+        features
+    )
+    return Classification(round(score, 4), reasons, hard)
 
 
 def _signal_points(features: Features) -> list[tuple[float, str]]:
@@ -86,21 +95,28 @@ def _signal_points(features: Features) -> list[tuple[float, str]]:
         points.append((weight, signal.value.replace("_", " ")))
     if Signal.MECHANICAL in features.signals:
         points.append((MECHANICAL, "mechanical change (rename, docs, formatting)"))
-    if Signal.DEFINITION in features.signals and features.attached_files == 0:
+    if _is_definition(features):
         points.append((DEFINITION, "general-knowledge question, no code attached"))
     return points
 
 
+def _is_definition(features: Features) -> bool:
+    return Signal.DEFINITION in features.signals and features.attached_files == 0
+
+
 def _size_points(features: Features) -> list[tuple[float, str]]:
     points: list[tuple[float, str]] = []
-    for threshold, weight in _PROMPT_TOKENS:
+    for threshold, weight in PROMPT_TOKEN_STEPS:
         if features.prompt_tokens >= threshold:
             points.append(
                 (weight, f"detailed request ({features.prompt_tokens} tokens)")
             )
             break
     else:
-        if features.prompt_tokens < 12 and features.attached_files == 0:
+        if (
+            features.prompt_tokens < SHORT_PROMPT_TOKENS
+            and features.attached_files == 0
+        ):
             points.append((SHORT_PROMPT, "short request without code"))
     for threshold, weight in _CONTEXT_TOKENS:
         if features.context_tokens >= threshold:

@@ -1,7 +1,8 @@
 """The router: a request and a policy in, a tier and a pinned model (or a refusal) out.
 
 Deterministic for the same request, policy, caller, time and spend. Steps: score the
-request, pick the tier its score reaches, go one tier cheaper when a budget is past the
+request, pick the tier its score reaches (never the cheapest when the request shows a
+sign of deep reasoning), go one tier cheaper when a budget is past the
 policy's `degrade_at` share, refuse when a budget is spent, then pick the tier's first
 model that is live and fits the request (a canary first for developers assigned to it),
 moving up a tier when none fits.
@@ -143,6 +144,11 @@ class Router:
         reasons = list(classification.reasons)
         tier = self.tier_for(classification.score)
         reasons.append(f"score {classification.score:.2f} -> tier {tier}")
+        if classification.hard and tier == self.order[0] and len(self.order) > 1:
+            # A rename across every module scores low yet can break a build: a sign
+            # of deep reasoning is never left to the cheapest model.
+            tier = self.order[1]
+            reasons.append(f"reasoning-depth signal: at least tier {tier}")
 
         refusal, degrade_reason = self._check_budgets(caller, now, classification.score)
         if refusal is not None:
