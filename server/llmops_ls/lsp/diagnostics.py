@@ -20,6 +20,7 @@ from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.source import SourceText
 from llmops_ls.lsp import convert
+from llmops_ls.lsp.memory import HeapTrimmer
 from llmops_ls.lsp.project import Project
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Diagnostics:
         self.session = session
         self._published: set[Path] = set()
         self._config_published: set[Path] = set()
+        self.trimmer = HeapTrimmer()
 
     def lint_and_publish(self, path: Path, project: Project | None = None) -> None:
         """Lint one file now and publish its diagnostics (even when there are none)."""
@@ -51,6 +53,7 @@ class Diagnostics:
                 failure.error,
             )
         self.publish(project, path)
+        self.trimmer.linted()
 
     def publish(self, project: Project, path: Path) -> None:
         """Send the last findings of a file to the client."""

@@ -47,6 +47,8 @@ class Scanner:
                         self._report(progress, index, len(files))
                         await asyncio.sleep(0)
         finally:
+            # The scan's transient allocations are freed; give their pages back.
+            self.session.diagnostics.trimmer.trim()
             self._end(progress, count)
             self.done.set()
         logger.info(
