@@ -41,6 +41,8 @@ class Model:
     released: datetime.date | None = None
     deprecated: datetime.date | None = None
     aliases: tuple[str, ...] = ()
+    # Whether the provider fills in the middle on `/v1/completions` with `suffix`.
+    suffix_completions: bool = False
 
     def input_cost(self, tokens: int) -> float:
         """The list price in dollars of sending `tokens` input tokens once."""
@@ -145,6 +147,7 @@ def _model(entry: dict[str, object]) -> Model:
         released=_date(entry.get("released")),
         deprecated=_date(entry.get("deprecated")),
         aliases=tuple(str(a) for a in _list(entry.get("aliases"))),
+        suffix_completions=entry.get("suffix_completions", False) is True,
     )
 
 

@@ -268,6 +268,11 @@ class CatalogueModel(_Strict):
     released: datetime.date | None = None
     deprecated: datetime.date | None = None
     aliases: list[str] = Field(default_factory=list)
+    suffix_completions: bool = Field(
+        False,
+        description="Whether the model fills in the middle on `/v1/completions` with "
+        "a `suffix`; inline completions then use it instead of a chat prompt.",
+    )
 
 
 class Policy(_Strict):
@@ -318,6 +323,7 @@ def extend_catalogue(models: Iterable[CatalogueModel]) -> catalog.ModelCatalogue
             released=m.released,
             deprecated=m.deprecated,
             aliases=tuple(m.aliases),
+            suffix_completions=m.suffix_completions,
         )
         for m in models
     )

@@ -20,9 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from llmops_ls.errors import (
+    BadRequestError,
     BudgetSpentError,
     ContentFilterError,
     GatewayError,
+    NoModelAvailableError,
 )
 from llmops_ls.gateway.client import GatewayClient, TextSink
 from llmops_ls.gateway.fim import SYSTEM_PROMPT, build_fim
@@ -120,7 +122,7 @@ class Assistant:
             language=language,
         )
         decision = self._route(routed)
-        request = GatewayRequest(
+        request = chat_request = GatewayRequest(
             messages=(
                 ChatMessage("system", SYSTEM_PROMPT),
                 ChatMessage("user", fim.user_message(language, path)),
@@ -129,6 +131,17 @@ class Assistant:
             stop=settings.stop,
             temperature=0.0,
         )
+        if self._suffix_models(decision):
+            # The model was trained to fill in the middle: give it prefix and suffix
+            # as such, with the chat prompt kept for when that endpoint fails.
+            request = GatewayRequest(
+                endpoint="text",
+                prompt=fim.prefix,
+                suffix=fim.suffix,
+                max_tokens=settings.max_tokens,
+                stop=settings.stop,
+                temperature=0.0,
+            )
         key = _cache_key(decision, request)
         cached = self._cached(key)
         request_id = uuid.uuid4().hex
@@ -137,7 +150,12 @@ class Assistant:
             return Answer(request_id, cached.text, decision, None, cached=True)
 
         completion = await self._send(
-            request_id, decision, request, None, "inline_completion"
+            request_id,
+            decision,
+            request,
+            None,
+            "inline_completion",
+            chat_fallback=chat_request if request is not chat_request else None,
         )
         answer = Answer(request_id, completion.text, decision, completion)
         self._remember(key, answer)
@@ -188,6 +206,16 @@ class Assistant:
             raise BudgetSpentError(decision.message, decision.resets_at.isoformat())
         return decision
 
+    def _suffix_models(self, decision: Decision) -> list[str]:
+        """The leading models of the chain that fill in the middle with `suffix`."""
+        models: list[str] = []
+        for model_id in (decision.model, *decision.fallbacks):
+            model = self.router.catalogue.get(model_id)
+            if model is None or not model.suffix_completions:
+                break
+            models.append(model_id)
+        return models
+
     async def _send(
         self,
         request_id: str,
@@ -195,11 +223,25 @@ class Assistant:
         request: GatewayRequest,
         on_text: TextSink | None,
         kind: str,
+        *,
+        chat_fallback: GatewayRequest | None = None,
     ) -> Completion:
+        """Send along the decision's chain and record the outcome once.
+
+        With `chat_fallback`, `request` (a `suffix` completion) goes to the leading
+        models that take one; when they fail in a way another request might not (a
+        rate limit, a timeout, or a bad request: the gateway may not serve the
+        endpoint), `chat_fallback` goes along the whole chain instead.
+        """
         started = time.monotonic()
         models = [decision.model, *decision.fallbacks]
         try:
-            completion = await self.client.send(request, models, on_text)
+            if chat_fallback is None:
+                completion = await self.client.send(request, models, on_text)
+            else:
+                completion = await self._send_suffix_first(
+                    request, chat_fallback, decision, models
+                )
         except asyncio.CancelledError:
             self._record(
                 request_id,
@@ -235,6 +277,27 @@ class Assistant:
                 )
             )
         return completion
+
+    async def _send_suffix_first(
+        self,
+        request: GatewayRequest,
+        chat_fallback: GatewayRequest,
+        decision: Decision,
+        models: list[str],
+    ) -> Completion:
+        try:
+            return await self.client.send(request, self._suffix_models(decision))
+        except GatewayError as exc:
+            retry = exc.fallback or isinstance(
+                exc, BadRequestError | NoModelAvailableError
+            )
+            if not retry:
+                raise
+            logger.info(
+                "suffix completion failed (%s); asking with the chat prompt",
+                type(exc).__name__,
+            )
+        return await self.client.send(chat_fallback, models)
 
     def _record(
         self,
@@ -299,5 +362,7 @@ def _cache_key(decision: Decision, request: GatewayRequest) -> str:
         digest.update(part.encode() + b"\0")
     for message in request.messages:
         digest.update(message.role.encode() + b"\0" + message.content.encode() + b"\0")
+    digest.update(request.endpoint.encode() + b"\0" + request.prompt.encode() + b"\0")
+    digest.update((request.suffix or "").encode() + b"\0")
     digest.update(repr((request.max_tokens, request.stop)).encode())
     return digest.hexdigest()
