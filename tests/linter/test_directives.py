@@ -145,3 +145,12 @@ def test_sentence_end_skips_abbreviations() -> None:
     assert doc.text[start:end] == "Use tools, e.g. ruff."
     start, end = directives.sentence_bounds(doc, doc.text.index("Then"))
     assert doc.text[start:end] == "Then etc. stop!"
+
+
+def test_find_all_reports_every_word_matching_at_one_letter() -> None:
+    # "ly" and "yarn" both match at the "y" of "lyarn"; "n't" and "n'" share the "'".
+    text = "lyarn yarn ly don't n'"
+    words = ("ly", "yarn", "n't", "n'", "semi", "dent")
+    found = directives.find_all(text, words)
+    for word in words:
+        assert found[word] == [i for i in range(len(text)) if text.startswith(word, i)]

@@ -291,66 +291,114 @@ def in_code_span(doc: RulesDocument, offset: int) -> bool:
 
 def occurrences(text: str, words: tuple[str, ...]) -> Iterator[int]:
     """Offsets of every occurrence of each word in a text, word by word, in order."""
+    found = find_all(text, words)
+    for word in dict.fromkeys(words):
+        yield from found[word]
+
+
+def find_all(text: str, words: tuple[str, ...]) -> dict[str, list[int]]:
+    """Every word's occurrences (overlapping, ascending) in a text, by word."""
     plan = _scan_plan(words)
-    found: dict[str, list[int]] = {}
+    found: dict[str, list[int]] = {word: [] for word in plan.words}
+    startswith = text.startswith
     for pattern, group_words in plan.patterns:
         # Each word of a group marks its match with its own empty group (see below).
         for m in pattern.finditer(text):
-            word, k = group_words[m.lastindex or 1]
-            found.setdefault(word, []).append(m.start() - k)
+            word, k, partners = group_words[m.lastindex or 1]
+            at = m.start()
+            found[word].append(at - k)
+            # Words that can match at the same letter: the regex reports only one.
+            # Their hits stay in order: each is its letter's position minus a constant.
+            for other, j in partners:
+                if at >= j and startswith(other, at - j):
+                    found[other].append(at - j)
     find = text.find
-    for word in words:
-        if word not in plan.by_find:
-            yield from found.get(word, ())
-            continue
+    for word in plan.by_find:
+        hits = found[word]
         at = find(word)
         while at != -1:
-            yield at
+            hits.append(at)
             at = find(word, at + 1)
+    return found
 
 
-# Letters that make up under about 1% of rules text, rarest first. A regex whose literal
-# prefix is one of them jumps from one to the next faster than `str.find` walks the
-# text, and one such regex finds all the words that share the letter in one pass.
-_RARE_LETTERS = "zqjxkwvby"
+def word_hits(doc: RulesDocument, words: tuple[str, ...]) -> dict[str, list[int]]:
+    """`find_all` over the lower-cased text for every word the content checks use.
+
+    The checks register their words with `scan_words`; the first of them to ask
+    searches for all of them at once, so a rare letter shared by several checks'
+    words is looked for once per file instead of once per check.
+    """
+    cached = doc.cache.get("directives.hits")
+    if isinstance(cached, dict) and all(word in cached for word in words):
+        return cached
+    _SCAN_WORDS.update(dict.fromkeys(words))
+    hits = find_all(lowered(doc), tuple(_SCAN_WORDS))
+    doc.cache["directives.hits"] = hits
+    return hits
+
+
+# The words of every check that uses `word_hits`, in registration order.
+_SCAN_WORDS: dict[str, None] = {}
+
+
+def scan_words(*words: str) -> tuple[str, ...]:
+    """Register words for `word_hits` (at import of a check module); returns them."""
+    _SCAN_WORDS.update(dict.fromkeys(words))
+    return words
+
+
+# Characters that make up under about 1% of rules text, rarest first. A regex whose
+# literal prefix is one of them jumps from one to the next faster than `str.find`
+# walks the text, and one such regex finds all the words that share the letter in one
+# pass.
+_RARE_LETTERS = "\u2019zqj'xkwvbymd"
 
 
 @dataclass(frozen=True, slots=True)
 class _ScanPlan:
-    """How `occurrences` searches a tuple of words: grouped regexes, then `str.find`."""
+    """How `find_all` searches a tuple of words: grouped regexes, then `str.find`."""
 
-    # (regex, {group number: (word, index of the letter in the word)})
-    patterns: tuple[tuple[re.Pattern[str], dict[int, tuple[str, int]]], ...]
-    by_find: frozenset[str]
+    words: tuple[str, ...]
+    # (regex, {group number: (word, index of the letter in the word, partners)}),
+    # partners being the words of the group that may match at the same letter, with
+    # the index of the letter in each.
+    patterns: tuple[
+        tuple[re.Pattern[str], dict[int, tuple[str, int, tuple[tuple[str, int], ...]]]],
+        ...,
+    ]
+    by_find: tuple[str, ...]
 
 
 @functools.cache
 def _scan_plan(words: tuple[str, ...]) -> _ScanPlan:
     """Group the words by their rarest letter; one regex per letter matches there."""
+    unique = tuple(dict.fromkeys(words))
     groups: dict[str, list[tuple[str, int]]] = {}
-    by_find: set[str] = set()
-    for word in dict.fromkeys(words):
+    by_find: list[str] = []
+    for word in unique:
         letter = next((c for c in _RARE_LETTERS if c in word), "")
-        k = word.find(letter)
-        # Two words of a group that agree where they overlap, aligned on the letter,
-        # can match at the same place, where the regex reports only the first.
-        if not letter or any(
-            _agree(word, k, other, j) for other, j in groups.get(letter, ())
-        ):
-            by_find.add(word)
+        if not letter:
+            by_find.append(word)
             continue
-        groups.setdefault(letter, []).append((word, k))
+        groups.setdefault(letter, []).append((word, word.find(letter)))
     patterns = []
     for letter, members in groups.items():
         branches = []
-        for word, k in members:
+        numbered = {}
+        for number, (word, k) in enumerate(members, 1):
             after = f"(?={re.escape(word[k + 1 :])})" if k + 1 < len(word) else ""
             before = f"(?<={re.escape(word[: k + 1])})" if k else ""
             branches.append(f"{after}{before}()")
+            partners = tuple(
+                (other, j)
+                for other, j in members
+                if other != word and _agree(word, k, other, j)
+            )
+            numbered[number] = (word, k, partners)
         pattern = re.compile(f"{re.escape(letter)}(?:{'|'.join(branches)})")
-        numbered = {i + 1: member for i, member in enumerate(members)}
         patterns.append((pattern, numbered))
-    return _ScanPlan(tuple(patterns), frozenset(by_find))
+    return _ScanPlan(unique, tuple(patterns), tuple(by_find))
 
 
 def _agree(word: str, k: int, other: str, j: int) -> bool:

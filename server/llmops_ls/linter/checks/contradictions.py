@@ -28,7 +28,7 @@ from llmops_ls.linter.registry import check
 RULE = "contradiction"
 
 # Cheap substring tests on the lower-cased text decide which regexes run at all.
-_TOPIC_WORDS = (
+_TOPIC_WORDS = directives.scan_words(
     "indent",
     "semi",
     "quot",
@@ -42,7 +42,8 @@ _TOPIC_WORDS = (
 )
 # Negations, found by their shortest common part; "always" is looked for only where
 # a negation exists (see `_positive_at`).
-_ACTION_WORDS = ("never", "not ", "n't", "n\u2019t", "avoid")
+_ACTION_WORDS = directives.scan_words("never", "not ", "n't", "n\u2019t", "avoid")
+_WORDS = _TOPIC_WORDS + _ACTION_WORDS
 _NEGATION_HEADS = {"not ": ("do ", "must ", "should "), "n't": ("do", "should")}
 _CLAUSE_SPLIT = re.compile(
     r"[,;:()]|\s+(?:but|while|whereas|and then)\s+|\s[-\u2013\u2014]\s|\.\s",
@@ -277,14 +278,15 @@ def claims_of(doc: RulesDocument) -> list[Claim]:
     markdown = doc.markdown
     found: list[Claim] = []
     seen: set[int] = set()
-    for at in directives.occurrences(lowered, _TOPIC_WORDS):
+    hits = directives.word_hits(doc, _WORDS)
+    for at in _each(hits, _TOPIC_WORDS):
         if not markdown.is_prose(at):
             continue
         start, end = directives.sentence_bounds(doc, at)
         if start not in seen:
             seen.add(start)
             found.extend(_topic_claims(doc, start, end))
-    for at in directives.occurrences(lowered, _ACTION_WORDS):
+    for at in _each(hits, _ACTION_WORDS):
         at = _negation_start(lowered, at)
         if at < 0 or not _may_open_clause(lowered, at):
             continue
@@ -299,6 +301,12 @@ def claims_of(doc: RulesDocument) -> list[Claim]:
     found.sort(key=lambda c: c.start)
     doc.cache["contradictions.claims"] = found
     return found
+
+
+def _each(hits: dict[str, list[int]], words: tuple[str, ...]) -> Iterator[int]:
+    """The hits of each word in turn."""
+    for word in words:
+        yield from hits[word]
 
 
 def _negation_start(text: str, at: int) -> int:

@@ -28,7 +28,7 @@ _CONDITION_LEADS = {
 _SOFT = ("try to ", "consider ", "generally", "ideally", "should probably")
 _SUGGESTION = re.compile(r" +(?:\w+ing|whether|adding)\b")
 _EXAMPLE_WORDS = ("e.g", "eg.", "such as", "for example", "including", "like ")
-_VAGUE_WORDS = (*_CONDITION_LEADS, *_SOFT, "etc.")
+_VAGUE_WORDS = directives.scan_words(*_CONDITION_LEADS, *_SOFT, "etc.")
 
 
 @check("duplicate-directive")
@@ -76,10 +76,12 @@ def check_vague(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
     """Report hedged instructions whose condition the model has to guess."""
     lowered = directives.lowered(doc)
     hits: list[tuple[int, int, str]] = []
-    for at in directives.occurrences(lowered, _VAGUE_WORDS):
-        hit = _hedge_at(lowered, at)
-        if hit is not None:
-            hits.append(hit)
+    found = directives.word_hits(doc, _VAGUE_WORDS)
+    for word in _VAGUE_WORDS:
+        for at in found[word]:
+            hit = _hedge_at(lowered, at)
+            if hit is not None:
+                hits.append(hit)
     sentences: set[int] = set()
     for start, end, kind in sorted(hits):
         if not doc.markdown.is_prose(start) or directives.in_code_span(doc, start):
