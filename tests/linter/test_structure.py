@@ -122,3 +122,22 @@ def test_empty_file_is_empty_and_a_code_block_is_content(
     findings = lint_files(files, rules={"empty-rules"})
     assert [f.path for f in findings] == ["CLAUDE.md"]
     assert "is empty" in findings[0].message
+
+
+def test_every_marker_and_name_template_is_found_at_its_place(
+    lint_files: LintFiles,
+) -> None:
+    text = (
+        "FIXME: pick a linter.\n- XXX\n- TODO\n- Owner: TBD (ask)\n"
+        "- Name: my_app_name or your_repo_name\n- Not: XXXX, FIXMEs, xmy-app-name\n"
+    )
+    findings = lint_files({"CLAUDE.md": text}, rules={"placeholder"})
+    found = [(f.start.line, text[f.start_offset : f.end_offset]) for f in findings]
+    assert found == [
+        (0, "FIXME"),
+        (1, "XXX"),
+        (2, "TODO"),
+        (3, "TBD"),
+        (4, "my_app_name"),
+        (4, "your_repo_name"),
+    ]
