@@ -8,7 +8,6 @@ a user typing while it runs is served first.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
 import uuid
@@ -50,11 +49,6 @@ class Scanner:
         finally:
             # The scan's transient allocations are freed; give their pages back.
             self.session.diagnostics.trimmer.trim()
-            # What is alive now (modules, the workspace's documents) lives for the
-            # session: keep it out of the collector's full passes, which otherwise
-            # walk it all and stall an edit now and then.
-            gc.collect()
-            gc.freeze()
             self._end(progress, count)
             self.done.set()
         logger.info(
