@@ -87,8 +87,27 @@ def file_markdown(
     return "\n".join(lines)
 
 
+def _policy_models() -> tuple[catalog.ModelCatalogue, list[str]]:
+    """The catalogue the policy extends and its tiers' models, cheapest tier first.
+
+    The editor setting `hover.models` overrides these; without a readable policy the
+    hover falls back to every current model of the shipped catalogue.
+    """
+    from llmops_ls.config.policy import load_policy
+    from llmops_ls.errors import ConfigError
+
+    try:
+        policy = load_policy().policy
+    except ConfigError as exc:
+        logger.warning("hover costs use the whole catalogue: %s", exc)
+        return catalog.load(), []
+    models: list[str] = []
+    for tier in policy.tier_order():
+        models.extend(m for m in policy.tiers[tier].models if m not in models)
+    return policy.catalogue(), models
+
+
 def _cost_table(chain_tokens: int, settings: Mapping[str, Any]) -> list[str]:
-    models_catalogue = catalog.load()
     hover_settings = settings.get("hover")
     if not isinstance(hover_settings, Mapping):
         hover_settings = {}
@@ -96,13 +115,15 @@ def _cost_table(chain_tokens: int, settings: Mapping[str, Any]) -> list[str]:
     requests = hover_settings.get("requestsPerMonth", DEFAULT_REQUESTS_PER_MONTH)
     if not isinstance(requests, int) or requests < 0:
         requests = DEFAULT_REQUESTS_PER_MONTH
-    # TODO: take the models from the organisation policy once the router reads it;
-    # until then the editor setting `hover.models` or the whole catalogue is used.
-    models = [
-        m
-        for m in models_catalogue.models
-        if (m.id in wanted if isinstance(wanted, list) else m.deprecated is None)
-    ]
+    models_catalogue, policy_models = _policy_models()
+    if isinstance(wanted, list):
+        chosen = [m for m in models_catalogue.models if m.id in wanted]
+    elif policy_models:
+        by_id = {m.id: m for m in models_catalogue.models}
+        chosen = [by_id[i] for i in policy_models if i in by_id]
+    else:
+        chosen = [m for m in models_catalogue.models if m.deprecated is None]
+    models = chosen
     rows = [
         "| model | context used | per request | per month |",
         "|---|---:|---:|---:|",
