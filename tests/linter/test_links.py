@@ -1,5 +1,11 @@
+from pathlib import Path
+
 from linting import LintFiles
+from llmops_ls.linter.context import CheckContext
+from llmops_ls.linter.engine import lint_document
 from llmops_ls.linter.finding import Severity
+from llmops_ls.linter.settings import LintSettings
+from llmops_ls.linter.workspace import Workspace
 
 RULES = {"link-missing"}
 
@@ -67,3 +73,22 @@ def test_cursor_mdc_links_resolve_from_the_project_root(lint_files: LintFiles) -
     }
     findings = lint_files(files, rules=RULES)
     assert [f.message.split("`")[1] for f in findings] == ["src/y.ts"]
+
+
+def test_link_answers_are_forgotten_when_files_appear(tmp_path: Path) -> None:
+    # Regression: link answers are memoised per workspace; a stale memo would keep
+    # reporting a target after it was created.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "CLAUDE.md").write_text("See [the guide](docs/guide.md).\n")
+    workspace = Workspace(tmp_path)
+    context = CheckContext(workspace, LintSettings())
+    path = tmp_path / "CLAUDE.md"
+
+    before, _ = lint_document(workspace.document(path), context)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "guide.md").write_text("# Guide\n")
+    workspace.forget_file_list()
+    after, _ = lint_document(workspace.document(path), context)
+
+    assert [f.rule for f in before] == ["link-missing"]
+    assert [f.rule for f in after if f.rule == "link-missing"] == []

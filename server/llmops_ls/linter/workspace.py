@@ -67,6 +67,7 @@ class Workspace:
         # repair itself after one edited file instead of starting over on every edit.
         self._changes: list[tuple[int, Path | None]] = []
         self._exists: dict[Path, bool] = {}
+        self._existence_memos: dict[str, dict[object, object]] = {}
 
     # -- overlays and invalidation -------------------------------------------------
 
@@ -74,7 +75,7 @@ class Workspace:
         """Use `text` for `path` instead of the disk (None removes the overlay)."""
         path = _canonical(path)
         if text is None or path not in self._overlay:
-            self._exists.clear()  # opening or closing a buffer may create a file
+            self._forget_existence()  # opening or closing a buffer may create a file
             self._bump(None)
         if text is None:
             self._overlay.pop(path, None)
@@ -86,7 +87,7 @@ class Workspace:
         """Forget cached content of one file, or of everything."""
         if path is None:
             self._bump(None)
-            self._exists.clear()
+            self._forget_existence()
             self._documents.clear()
             self._all_files = None
             self._ignore_specs.clear()
@@ -103,8 +104,20 @@ class Workspace:
     def forget_file_list(self) -> None:
         """Re-walk the tree on next use (a file was created or deleted)."""
         self._bump(None)
-        self._exists.clear()
+        self._forget_existence()
         self._all_files = None
+
+    def existence_memo(self, name: str) -> dict[object, object]:
+        """A memo for answers that depend only on which files exist (say, links).
+
+        It is emptied whenever the existence cache is: when the file list changes or
+        a buffer opens or closes.
+        """
+        return self._existence_memos.setdefault(name, {})
+
+    def _forget_existence(self) -> None:
+        self._exists.clear()
+        self._existence_memos.clear()
 
     def changes_since(self, generation: int) -> list[Path] | None:
         """Files whose content alone changed since `generation`, oldest first.

@@ -75,7 +75,20 @@ def _in_prose(doc: RulesDocument, link_start: int, target_start: int) -> bool:
 
 
 def _missing_target(doc: RulesDocument, ctx: CheckContext, target: str) -> str | None:
-    """A message when the link points at a local file that does not exist."""
+    """A message when the link points at a local file that does not exist.
+
+    Answers are remembered per folder and target until files appear or go: a long
+    file links the same targets on every edit.
+    """
+    memo = ctx.workspace.existence_memo("links")
+    key = (doc.path.parent, doc.tool is Tool.CURSOR and doc.relative, target)
+    if key not in memo:
+        memo[key] = _resolve_target(doc, ctx, target)
+    answer = memo[key]
+    return answer if isinstance(answer, str) else None
+
+
+def _resolve_target(doc: RulesDocument, ctx: CheckContext, target: str) -> str | None:
     base = os.path.dirname(doc.path)
     if target.startswith("mdc:"):
         # Cursor resolves `mdc:` links from the project root.
