@@ -219,14 +219,18 @@ def _agents(
             chain.add(found)
 
 
+def _project_of(doc: RulesDocument, tool: Tool) -> PurePosixPath | None:
+    """The project a rule of `tool` belongs to; a legacy file's own folder."""
+    if doc.tool is tool:
+        return project_root_of(doc.relative, doc.tool)
+    return PurePosixPath(doc.relative).parent
+
+
 def _cursor(
     doc: RulesDocument, workspace: Workspace, chain: _Chain, memo: _Memo
 ) -> None:
     """The rule, the project's always-applied rules, and a legacy `.cursorrules`."""
-    if doc.tool is Tool.CURSOR:
-        project = project_root_of(doc.relative, doc.tool)
-    else:
-        project = PurePosixPath(doc.relative).parent
+    project = _project_of(doc, Tool.CURSOR)
     if project is None:
         return
     for path in _always_on(
@@ -242,10 +246,7 @@ def _windsurf(
     doc: RulesDocument, workspace: Workspace, chain: _Chain, memo: _Memo
 ) -> None:
     """`.windsurfrules` and the `always_on` rules of the project."""
-    if doc.tool is Tool.WINDSURF:
-        project = project_root_of(doc.relative, doc.tool)
-    else:
-        project = PurePosixPath(doc.relative).parent
+    project = _project_of(doc, Tool.WINDSURF)
     if project is None:
         return
     legacy = _existing(workspace, project / ".windsurfrules")

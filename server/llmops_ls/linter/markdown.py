@@ -106,7 +106,6 @@ def code_spans(line: str) -> list[tuple[int, int]]:
 def scan(source: SourceText, *, front_matter: bool = True) -> MarkdownMap:
     """Find the front matter, fences and comments of a Markdown text."""
     result = MarkdownMap(source)
-    text = source.text
     first_body_line = 0
     if front_matter:
         result.front_matter = _scan_front_matter(source)
@@ -121,7 +120,6 @@ def scan(source: SourceText, *, front_matter: bool = True) -> MarkdownMap:
     hidden.sort()
     result._hidden_starts = [s for s, _ in hidden]
     result._hidden_ends = [e for _, e in hidden]
-    del text
     return result
 
 
@@ -150,7 +148,6 @@ def _scan_front_matter(source: SourceText) -> FrontMatterBlock | None:
 
 def _scan_blocks(result: MarkdownMap, first_line: int) -> None:
     source = result.source
-    text = source.text
     # Only lines holding a fence marker or a comment opener can start a block, so
     # find those with C-speed searches and visit nothing else.
     candidates = _lines_containing(source, ("```", "~~~", "<!--"), first_line)
@@ -186,7 +183,6 @@ def _scan_blocks(result: MarkdownMap, first_line: int) -> None:
             line = _scan_comment(result, line, start + at)
             continue
         line += 1
-    del text
 
 
 def _lines_with(source: SourceText, needle: str, first_line: int) -> Iterator[int]:
