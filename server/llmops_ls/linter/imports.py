@@ -237,7 +237,10 @@ def is_inside(path: Path, workspace: Workspace) -> bool:
 
 def file_exists(path: Path, workspace: Workspace) -> bool:
     """Whether a file exists, trying one cheap `stat` before the editor overlay."""
-    return os.path.isfile(path) or workspace.exists(path)
+    if os.path.isfile(path):
+        workspace.depend_on(path)
+        return True
+    return workspace.exists(path)
 
 
 def max_depth(tool: Tool) -> int:
@@ -380,16 +383,16 @@ def walk_imports(doc: RulesDocument, workspace: Workspace) -> ImportWalk:
     Only files inside the workspace are followed: files elsewhere (`~/`, absolute
     paths) differ between machines, and Claude Code asks before loading them.
     """
-    cached = doc.cache.get("import_walk")
-    if isinstance(cached, ImportWalk):
-        return cached
+    return workspace.recall(doc.cache, "import_walk", lambda: _walk(doc, workspace))
+
+
+def _walk(doc: RulesDocument, workspace: Workspace) -> ImportWalk:
     walk = ImportWalk()
     limit = max_depth(doc.tool)
     seen: set[Path] = {doc.path}
     _follow(Step(doc, 0), workspace, (doc.tool, limit), seen, walk)
     # A file cut off on one path may still load through a shorter one.
     walk.too_deep = [s for s in walk.too_deep if s.doc.path not in seen]
-    doc.cache["import_walk"] = walk
     return walk
 
 
@@ -423,10 +426,16 @@ def imported_files(
     way Claude Code reads CLAUDE.md.
     """
     tool = tool or doc.tool
-    key = f"imported_files:{tool.value}"
-    cached = doc.cache.get(key)
-    if isinstance(cached, list):
-        return cached
+    return workspace.recall(
+        doc.cache,
+        f"imported_files:{tool.value}",
+        lambda: _imported_files(doc, workspace, tool),
+    )
+
+
+def _imported_files(
+    doc: RulesDocument, workspace: Workspace, tool: Tool
+) -> list[tuple[Import, RulesDocument]]:
     reader = doc if doc.tool is tool else _as_tool(doc, workspace, tool)
     result: list[tuple[Import, RulesDocument]] = []
     for imp in find_imports(reader):
@@ -438,7 +447,6 @@ def imported_files(
         ):
             continue
         result.append((imp, workspace.document(target)))
-    doc.cache[key] = result
     return result
 
 

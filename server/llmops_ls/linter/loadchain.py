@@ -33,6 +33,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.imports import walk_imports
@@ -47,8 +48,9 @@ class _Memo:
     """Per-workspace results, repaired or dropped when the workspace changes."""
 
     generation: int
-    chains: dict[Path, list[RulesDocument]] = field(default_factory=dict)
-    always: dict[_AlwaysKey, list[Path]] = field(default_factory=dict)
+    # Values are `Workspace.recall` entries: lists of documents and of paths.
+    chains: dict[Path, Any] = field(default_factory=dict)
+    always: dict[_AlwaysKey, Any] = field(default_factory=dict)
 
 
 _MEMOS: weakref.WeakKeyDictionary[Workspace, _Memo] = weakref.WeakKeyDictionary()
@@ -57,12 +59,14 @@ _MEMOS: weakref.WeakKeyDictionary[Workspace, _Memo] = weakref.WeakKeyDictionary(
 def load_chain(doc: RulesDocument, workspace: Workspace) -> list[RulesDocument]:
     """The document first, then every file loaded along with it, without repeats."""
     memo = _memo(workspace)
-    cached = memo.chains.get(doc.path)
-    if cached is None:
+
+    def build() -> list[RulesDocument]:
         chain = _Chain(doc.path)
         chain.add(doc)
         _BUILDERS.get(doc.tool, _alone)(doc, workspace, chain, memo)
-        cached = memo.chains[doc.path] = chain.docs
+        return chain.docs
+
+    cached = workspace.recall(memo.chains, doc.path, build)
     # Documents stay valid until the generation changes, which drops the memo.
     return [doc, *cached[1:]]
 
@@ -91,7 +95,8 @@ def _repair(memo: _Memo, workspace: Workspace, changed: list[Path]) -> bool:
     files: list[str] | None = None
     for path in set(changed):
         relative = workspace.relative(path)
-        for (folder, predicate), members in memo.always.items():
+        for (folder, predicate), entry in memo.always.items():
+            members: list[Path] = entry.value
             prefix = "" if folder == "." else folder + "/"
             if not relative.startswith(prefix):
                 continue
@@ -109,13 +114,9 @@ def _repair(memo: _Memo, workspace: Workspace, changed: list[Path]) -> bool:
             if now != (path in members):
                 return False
     stale = set(changed)
-    for key in [k for k, docs in memo.chains.items() if _holds(docs, stale)]:
+    for key in [k for k, entry in memo.chains.items() if entry.reads & stale]:
         del memo.chains[key]
     return True
-
-
-def _holds(docs: list[RulesDocument], paths: set[Path]) -> bool:
-    return any(doc.path in paths for doc in docs)
 
 
 @dataclass(slots=True)
@@ -326,18 +327,17 @@ def _always_on(
     predicate: Callable[[RulesDocument], bool],
 ) -> list[Path]:
     """Rules files under `folder` that the predicate says are always loaded, sorted."""
-    key = (folder.as_posix(), predicate)
-    cached = memo.always.get(key)
-    if cached is not None:
-        return cached
     prefix = "" if folder.as_posix() == "." else folder.as_posix() + "/"
-    result: list[Path] = []
-    for relative in _files_under(workspace, prefix):
-        doc = workspace.document(workspace.root / relative)
-        if doc.read_error is None and predicate(doc):
-            result.append(doc.path)
-    memo.always[key] = result
-    return result
+
+    def members() -> list[Path]:
+        result: list[Path] = []
+        for relative in _files_under(workspace, prefix):
+            doc = workspace.document(workspace.root / relative)
+            if doc.read_error is None and predicate(doc):
+                result.append(doc.path)
+        return result
+
+    return workspace.recall(memo.always, (folder.as_posix(), predicate), members)
 
 
 def _files_under(workspace: Workspace, prefix: str) -> Iterable[str]:

@@ -11,9 +11,17 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import (
+    Callable,
+    Hashable,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+)
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from llmops_ls.linter import document
 from llmops_ls.linter.document import RulesDocument
@@ -28,6 +36,30 @@ logger = logging.getLogger(__name__)
 _ALWAYS_SKIPPED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
 _ROOT_MARKERS = (".git", ".llmops.toml", "pyproject.toml")
 _CHANGES_KEPT = 64
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What linting a file looked at besides its own text.
+
+    `paths` are the files read or probed (and folders listed), `listed` says whether
+    the list of every file in the workspace was used (a glob's matches, say). A
+    change to any of them may change the findings.
+    """
+
+    paths: frozenset[Path]
+    listed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Recalled:
+    """A memoised answer with what computing it read, to be replayed on each use."""
+
+    value: object
+    reads: frozenset[Path]
+    listed: bool
 
 
 def find_root(start: Path) -> Path:
@@ -68,6 +100,51 @@ class Workspace:
         self._changes: list[tuple[int, Path | None]] = []
         self._exists: dict[Path, bool] = {}
         self._existence_memos: dict[str, dict[object, object]] = {}
+        # What the current lint has read, while one is being recorded.
+        self._reads: set[Path] | None = None
+        self._listed = False
+
+    # -- recording what a lint depends on ------------------------------------------
+
+    def start_recording(self) -> None:
+        """Begin collecting the files read, and whether files are listed."""
+        self._reads = set()
+        self._listed = False
+
+    def stop_recording(self) -> Reads:
+        """What was read since `start_recording`."""
+        reads = Reads(frozenset(self._reads or ()), self._listed)
+        self._reads = None
+        self._listed = False
+        return reads
+
+    def depend_on(self, path: Path) -> None:
+        """Record a path looked at without the workspace (a folder listed, say)."""
+        if self._reads is not None:
+            self._reads.add(path)
+
+    def recall(
+        self, memo: MutableMapping[Any, Any], key: Hashable, compute: Callable[[], T]
+    ) -> T:
+        """`memo[key]`, computed once; each use records what computing it read.
+
+        Memos shared between files would otherwise hide a dependency from every file
+        but the first to ask: the second file's findings depend on the same reads.
+        """
+        entry = memo.get(key)
+        if not isinstance(entry, _Recalled):
+            outer, outer_listed = self._reads, self._listed
+            self._reads, self._listed = set(), False
+            try:
+                value = compute()
+            finally:
+                inner, inner_listed = self._reads, self._listed
+                self._reads, self._listed = outer, outer_listed
+            entry = memo[key] = _Recalled(value, frozenset(inner), inner_listed)
+        if self._reads is not None:
+            self._reads.update(entry.reads)
+            self._listed = self._listed or entry.listed
+        return cast("T", entry.value)
 
     # -- overlays and invalidation -------------------------------------------------
 
@@ -169,10 +246,18 @@ class Workspace:
         closes: a large file links the same targets many times, on every edit.
         """
         key = _canonical(path)
+        if self._reads is not None:
+            self._reads.add(key)
         known = self._exists.get(key)
         if known is None:
             known = self._exists[key] = key in self._overlay or key.is_file()
         return known
+
+    def is_dir(self, path: Path) -> bool:
+        """Whether a folder exists on disk (recorded like a file read)."""
+        if self._reads is not None:
+            self._reads.add(_canonical(path))
+        return os.path.isdir(path)
 
     def is_excluded(self, relative: str, is_dir: bool = False) -> bool:
         """Whether the `exclude` setting or a `.gitignore` file leaves a path out."""
@@ -207,6 +292,7 @@ class Workspace:
 
     def all_files(self) -> list[str]:
         """Every non-ignored file under the root, as POSIX relative paths (cached)."""
+        self._listed = True
         if self._all_files is None:
             self._all_files = sorted(self._walk(self.root))
         return self._all_files
@@ -279,6 +365,8 @@ class Workspace:
         empty text, never an exception.
         """
         path = _canonical(path)
+        if self._reads is not None:
+            self._reads.add(path)
         cached = self._documents.get(path)
         if cached is not None:
             return cached

@@ -19,53 +19,15 @@ from typing import Any
 from llmops_ls.config import project as project_file
 from llmops_ls.errors import ConfigError
 from llmops_ls.linter.context import CheckContext
-from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.engine import CheckFailure, lint_document
 from llmops_ls.linter.finding import Finding
-from llmops_ls.linter.kinds import Tool, classify
+from llmops_ls.linter.kinds import classify
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
 CONFIG_FILE_NAMES = frozenset(project_file.CONFIG_FILES)
-
-
-class TrackingWorkspace(Workspace):
-    """A workspace that records which files a lint reads and whether it lists files."""
-
-    def __init__(self, root: Path, **options: Any) -> None:
-        super().__init__(root, **options)
-        self._reads: set[Path] | None = None
-        self._listed = False
-
-    def start_recording(self) -> None:
-        """Begin collecting the files read from now on."""
-        self._reads = set()
-        self._listed = False
-
-    def stop_recording(self) -> tuple[frozenset[Path], bool]:
-        """Files read since `start_recording`, and whether the file list was used."""
-        reads = frozenset(self._reads or ())
-        self._reads = None
-        return reads, self._listed
-
-    def document(self, path: Path, tool: Tool | None = None) -> RulesDocument:
-        """The document for a path (recorded as a dependency while recording)."""
-        if self._reads is not None:
-            self._reads.add(normalised(path))
-        return super().document(path, tool)
-
-    def exists(self, path: Path) -> bool:
-        """Whether a file exists (recorded as a dependency while recording)."""
-        if self._reads is not None:
-            self._reads.add(normalised(path))
-        return super().exists(path)
-
-    def all_files(self) -> list[str]:
-        """Every file under the root (recorded: creating a file may change findings)."""
-        self._listed = True
-        return super().all_files()
 
 
 def normalised(path: Path) -> Path:
@@ -98,7 +60,7 @@ class Project:
         self.settings = LintSettings()
         self.config_error: ConfigError | None = None
         self.config_path: Path | None = None
-        self.workspace = TrackingWorkspace(self.root)
+        self.workspace = Workspace(self.root)
         self.findings: dict[Path, list[Finding]] = {}
         self._reads: dict[Path, frozenset[Path]] = {}
         self._readers: dict[Path, set[Path]] = {}
@@ -183,7 +145,7 @@ class Project:
         return lint
 
     def _rebuild_workspace(self) -> None:
-        self.workspace = TrackingWorkspace(
+        self.workspace = Workspace(
             self.root,
             exclude=self.settings.exclude,
             max_file_bytes=self.settings.max_file_bytes,
@@ -236,8 +198,8 @@ class Project:
             doc = self.workspace.document(path)
             findings, failures = lint_document(doc, context)
         finally:
-            reads, listed = self.workspace.stop_recording()
-        self._record(path, reads - {path}, listed=listed)
+            reads = self.workspace.stop_recording()
+        self._record(path, reads.paths - {path}, listed=reads.listed)
         self.findings[path] = findings
         return LintOutcome(path, findings, failures)
 

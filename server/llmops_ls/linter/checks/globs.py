@@ -27,7 +27,7 @@ class _Project:
     root: str
     top: Path
     index: globs.FileIndex
-    unmatched: dict[str, bool] = field(default_factory=dict)
+    unmatched: dict[str, object] = field(default_factory=dict)  # see Workspace.recall
     unlisted: globs.FileIndex | None = None  # top entries the file list leaves out
 
 
@@ -76,13 +76,14 @@ def check_globs(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
 
 def _unmatched(workspace: Workspace, project: _Project, pattern: str) -> bool:
     """Whether a pattern matches nothing in the project, on disk or listed (cached)."""
-    answer = project.unmatched.get(pattern)
-    if answer is None:
-        answer = not project.index.any_match(pattern) and not _ignored_match(
-            workspace, project, pattern
-        )
-        project.unmatched[pattern] = answer
-    return answer
+    return workspace.recall(
+        project.unmatched,
+        pattern,
+        lambda: (
+            not project.index.any_match(pattern)
+            and not _ignored_match(workspace, project, pattern)
+        ),
+    )
 
 
 def _invalid(
@@ -152,7 +153,12 @@ def _ignored_match(workspace: Workspace, project: _Project, pattern: str) -> boo
         prefix.append(segment)
     if prefix:
         folder = "/".join(prefix)
-        return not index.has_folder(folder) and project.top.joinpath(*prefix).exists()
+        if index.has_folder(folder):
+            return False
+        on_disk = project.top.joinpath(*prefix)
+        workspace.depend_on(on_disk)
+        return on_disk.exists()
+    workspace.depend_on(project.top)  # its entries, listed once per project
     if project.unlisted is None:
         project.unlisted = globs.FileIndex(
             [name for name in _top_names(project.top) if not _listed(index, name)]

@@ -123,7 +123,7 @@ def _missing(
         return
     end = imp.end - len(imp.trailing) if imp.raw.endswith(imp.trailing) else imp.end
     shown = imp.path.rstrip(".,;:!?)]}'\">") or imp.path
-    if target.is_dir():
+    if ctx.workspace.is_dir(target):
         message = (
             f"`{shown}` is a folder; an import loads one file, so nothing is loaded"
         )

@@ -80,12 +80,13 @@ def _missing_target(doc: RulesDocument, ctx: CheckContext, target: str) -> str |
     Answers are remembered per folder and target until files appear or go: a long
     file links the same targets on every edit.
     """
-    memo = ctx.workspace.existence_memo("links")
+    workspace = ctx.workspace
     key = (doc.path.parent, doc.tool is Tool.CURSOR and doc.relative, target)
-    if key not in memo:
-        memo[key] = _resolve_target(doc, ctx, target)
-    answer = memo[key]
-    return answer if isinstance(answer, str) else None
+    return workspace.recall(
+        workspace.existence_memo("links"),
+        key,
+        lambda: _resolve_target(doc, ctx, target),
+    )
 
 
 def _resolve_target(doc: RulesDocument, ctx: CheckContext, target: str) -> str | None:
@@ -109,7 +110,7 @@ def _resolve_target(doc: RulesDocument, ctx: CheckContext, target: str) -> str |
         return None
     # One string join and one `Path`: a long file checks hundreds of links per edit.
     resolved = Path(os.path.normpath(os.path.join(base, path)))
-    if ctx.workspace.exists(resolved) or resolved.is_dir():
+    if ctx.workspace.exists(resolved) or ctx.workspace.is_dir(resolved):
         return None
     where = ctx.workspace.relative(resolved.parent)
     return (

@@ -19,6 +19,7 @@ from llmops_ls.linter.kinds import Tool
 from llmops_ls.linter.limits import SizeLimit, Unit, limits_for
 from llmops_ls.linter.loadchain import load_chain
 from llmops_ls.linter.registry import check
+from llmops_ls.linter.workspace import Workspace
 
 _ENCODING = tokens.DEFAULT_ENCODING
 _CLAUDE_TOOLS = frozenset({Tool.CLAUDE, Tool.CLAUDE_RULES})
@@ -237,18 +238,26 @@ def _codex_folders_above(folder: Path, ctx: CheckContext) -> list[Path]:
     Codex's project root is the nearest folder holding `.git`; the walk never leaves
     the workspace.
     """
-    root = ctx.workspace.root
-    if (folder / ".git").exists() or folder == root:
+    workspace = ctx.workspace
+    root = workspace.root
+    if _has_git(folder, workspace) or folder == root:
         return []
     above: list[Path] = []
     for parent in folder.parents:
-        if not ctx.workspace.contains(parent):
+        if not workspace.contains(parent):
             break
         above.append(parent)
-        if parent == root or (parent / ".git").exists():
+        if parent == root or _has_git(parent, workspace):
             break
     above.reverse()
     return above
+
+
+def _has_git(folder: Path, workspace: Workspace) -> bool:
+    """Whether `.git` (a folder, or a file in a worktree) marks a repository root."""
+    marker = folder / ".git"
+    workspace.depend_on(marker)
+    return marker.exists()
 
 
 def _codex_file(folder: Path, ctx: CheckContext) -> RulesDocument | None:
