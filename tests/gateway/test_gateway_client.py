@@ -336,6 +336,16 @@ async def test_connect_timeout_has_its_phase() -> None:
     assert caught.value.phase == "connect"
 
 
+async def test_pool_timeout_is_a_gateway_timeout() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.PoolTimeout("no free connection")
+
+    with pytest.raises(GatewayTimeoutError) as caught:
+        await make_client(handler).send(CHAT, [FAST])
+    assert caught.value.phase == "connect"
+    assert "stayed busy" in str(caught.value)
+
+
 async def test_no_fallback_once_text_reached_the_caller() -> None:
     calls: list[str] = []
 

@@ -3,12 +3,16 @@
 LiteLLM forwards some deployments here, so a test can see exactly what reached the
 provider side of the gateway. It answers with the model name it was asked for, so a
 test can tell which deployment served a request. Model `slow-stream` streams one
-chunk every `SLOW_CHUNK_SECONDS` for a long time and notes when its client went away.
+chunk every `SLOW_CHUNK_SECONDS` for a long time and notes when its client went away:
+between chunks it watches the socket, so a hang-up is seen within milliseconds, not at
+the next write that fails.
 """
 
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -134,11 +138,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             for _ in range(SLOW_CHUNKS):
                 self._write(b" ")
-                time.sleep(self.recorded.chunk_seconds)
+                if self._hung_up_within(self.recorded.chunk_seconds):
+                    raise ConnectionResetError
         except (BrokenPipeError, ConnectionResetError):
-            with self.recorded.lock:
-                self.recorded.slow_closed_at.append(time.monotonic())
-            self.close_connection = True
+            self._note_hang_up()
             return
         self.wfile.write(b"0\r\n\r\n")
 
@@ -148,13 +151,34 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             for index in range(SLOW_CHUNKS):
                 self._write(_chunk(model, f"t{index} "))
-                time.sleep(self.recorded.chunk_seconds)
+                if self._hung_up_within(self.recorded.chunk_seconds):
+                    raise ConnectionResetError
         except (BrokenPipeError, ConnectionResetError):
-            with self.recorded.lock:
-                self.recorded.slow_closed_at.append(time.monotonic())
-            self.close_connection = True
+            self._note_hang_up()
             return
         self.wfile.write(b"0\r\n\r\n")
+
+    def _hung_up_within(self, seconds: float) -> bool:
+        """Wait `seconds`; True as soon as the client closes its end."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], left)
+            if not readable:
+                return False
+            try:
+                peeked = self.connection.recv(1, socket.MSG_PEEK)
+            except OSError:
+                return True
+            if not peeked:
+                return True
+            # The client sent something mid-answer (it never does): keep waiting.
+            time.sleep(left)
+        return False
+
+    def _note_hang_up(self) -> None:
+        with self.recorded.lock:
+            self.recorded.slow_closed_at.append(time.monotonic())
+        self.close_connection = True
 
 
 class Upstream:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,15 @@ from llmops_ls.config.policy import DEFAULT_POLICY_PATH
 from lsp.helpers import SERVER_COMMAND, SERVER_ENV, start
 
 KEY = "sk-lsp-test-gateway-key-ABCDEFGHIJKLMNOP0123"
+#: The server with the cyclic garbage collector off from the start: what it closes,
+#: it closes itself, not when an object happens to be collected.
+NO_COLLECTOR_COMMAND = [
+    sys.executable,
+    "-c",
+    "import gc; gc.disable()\n"
+    "from llmops_ls.cli import main\n"
+    "raise SystemExit(main(['serve']))",
+]
 
 
 def write_policy(folder: Path, base_url: str, first_token_seconds: float = 5) -> Path:
@@ -30,7 +40,11 @@ def write_policy(folder: Path, base_url: str, first_token_seconds: float = 5) ->
 
 @contextlib.asynccontextmanager
 async def assistant_server(
-    root: Path, base_url: str, key: str = KEY, extra_env: dict[str, str] | None = None
+    root: Path,
+    base_url: str,
+    key: str = KEY,
+    extra_env: dict[str, str] | None = None,
+    command: list[str] = SERVER_COMMAND,
 ) -> AsyncIterator[LanguageClient]:
     """A started and initialized server using the gateway at `base_url`."""
     policy = write_policy(root.parent, base_url)
@@ -41,7 +55,7 @@ async def assistant_server(
         "LLMOPS_DEVELOPER": "dev-e2e",
         **(extra_env or {}),
     }
-    config = ClientServerConfig(server_command=SERVER_COMMAND, server_env=env)
+    config = ClientServerConfig(server_command=command, server_env=env)
     client = await config.start()
     assert isinstance(client, LanguageClient)
     chunks: list[dict[str, str]] = []

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
+from pytest_lsp import LanguageClient
 
 from integration.upstream import Upstream
 from lsp.assistant_helpers import (
+    NO_COLLECTOR_COMMAND,
     assistant_server,
     inline_params,
     open_source,
@@ -31,8 +33,24 @@ def upstream() -> Iterator[Upstream]:
     server.stop()
 
 
+#: A cancelled request's hang-up must reach the upstream this soon.
+CLOSE_BOUND_SECONDS = 1.0
+
+
 def gateway_url(upstream: Upstream) -> str:
     return upstream.base_url.removesuffix("/v1")
+
+
+async def hang_up(upstream: Upstream) -> float | None:
+    """When the slow answer's client hung up; None if it had not after 2 s.
+
+    Awaited while the server still runs: its exit closes every socket anyway.
+    """
+    for _ in range(200):
+        if upstream.recorded.slow_closed_at:
+            return upstream.recorded.slow_closed_at[0]
+        await asyncio.sleep(0.01)
+    return None
 
 
 async def test_inline_item_carries_accept_command(
@@ -74,7 +92,9 @@ async def test_identical_request_is_answered_from_cache(
 async def test_cancel_request_closes_the_upstream_request(
     upstream: Upstream, root: Path
 ) -> None:
-    async with assistant_server(root, gateway_url(upstream)) as client:
+    async with assistant_server(
+        root, gateway_url(upstream), command=NO_COLLECTOR_COMMAND
+    ) as client:
         uri = open_source(client, root / "calc.py", "# slow-please\n" + SOURCE)
         pending = asyncio.ensure_future(
             client.protocol.send_request_async(
@@ -89,24 +109,24 @@ async def test_cancel_request_closes_the_upstream_request(
 
         with pytest.raises(JsonRpcRequestCancelled):
             await asyncio.wait_for(pending, 10)
-        for _ in range(200):
-            if upstream.recorded.slow_closed_at:
-                break
-            await asyncio.sleep(0.01)
+        closed_at = await hang_up(upstream)
 
-    assert upstream.recorded.slow_closed_at
-    assert upstream.recorded.slow_closed_at[0] - cancelled_at < 1.0
+    assert closed_at is not None
+    assert closed_at - cancelled_at < CLOSE_BOUND_SECONDS
 
 
 async def test_newer_request_for_the_document_aborts_the_older(
     upstream: Upstream, root: Path
 ) -> None:
-    async with assistant_server(root, gateway_url(upstream)) as client:
+    async with assistant_server(
+        root, gateway_url(upstream), command=NO_COLLECTOR_COMMAND
+    ) as client:
         uri = open_source(client, root / "calc.py", "# slow-please\n" + SOURCE)
         older = asyncio.ensure_future(
             client.text_document_inline_completion_async(inline_params(uri, 2, 11))
         )
         assert await wait_event(upstream.recorded.slow_started)
+        superseded_at = time.monotonic()
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
@@ -118,9 +138,67 @@ async def test_newer_request_for_the_document_aborts_the_older(
         )
         with pytest.raises(JsonRpcRequestCancelled):
             await asyncio.wait_for(older, 10)
+        closed_at = await hang_up(upstream)
 
     assert newer is not None and newer.items[0].insert_text == f"answer from {FAST}"  # type: ignore[union-attr]
-    assert upstream.recorded.slow_closed_at
+    assert closed_at is not None
+    assert closed_at - superseded_at < CLOSE_BOUND_SECONDS
+
+
+async def test_superseded_request_cancelled_by_the_editor_too_closes_at_once(
+    upstream: Upstream, root: Path
+) -> None:
+    # An editor cancels the request that its newer one supersedes: `$/cancelRequest`
+    # and the server's own cancellation reach the same task moments apart.
+    async with assistant_server(
+        root, gateway_url(upstream), command=NO_COLLECTOR_COMMAND
+    ) as client:
+        uri = open_source(client, root / "calc.py", SOURCE)
+        delays: list[float] = []
+        for round_ in range(1, 5):
+            change(client, uri, 2 * round_, "# slow-please\n" + SOURCE)
+            upstream.recorded.slow_started.clear()
+            older = asyncio.ensure_future(
+                client.protocol.send_request_async(
+                    types.TEXT_DOCUMENT_INLINE_COMPLETION,
+                    inline_params(uri, 2, 11),
+                    msg_id=f"inline-{round_}",
+                )
+            )
+            assert await wait_event(upstream.recorded.slow_started)
+            change(client, uri, 2 * round_ + 1, SOURCE)
+            superseded_at = time.monotonic()
+            client.protocol.notify(
+                types.CANCEL_REQUEST, types.CancelParams(id=f"inline-{round_}")
+            )
+            newer = await client.text_document_inline_completion_async(
+                inline_params(uri, 1, 11)
+            )
+            with pytest.raises(JsonRpcRequestCancelled):
+                await asyncio.wait_for(older, 10)
+            for _ in range(200):
+                if len(upstream.recorded.slow_closed_at) >= round_:
+                    break
+                await asyncio.sleep(0.01)
+            assert newer is not None
+            assert len(upstream.recorded.slow_closed_at) == round_, (
+                f"round {round_}: the superseded request's socket stayed open"
+            )
+            delays.append(upstream.recorded.slow_closed_at[-1] - superseded_at)
+
+    assert max(delays) < CLOSE_BOUND_SECONDS
+
+
+def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    """Replace the document's text."""
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(
+                uri=uri, version=version
+            ),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text)],
+        )
+    )
 
 
 async def test_unreachable_gateway_gives_no_items_and_no_error(root: Path) -> None:

@@ -20,6 +20,7 @@ duration and model.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -94,6 +95,7 @@ class GatewayClient:
         self.server_error_retries = server_error_retries
         self.retry_backoff_seconds = retry_backoff_seconds
         self._sleep = sleep
+        self._closing: set[asyncio.Task[Completion]] = set()
         headers = {"authorization": f"Bearer {key}"} if key else {}
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -115,7 +117,9 @@ class GatewayClient:
         return f"GatewayClient({self.base_url!r})"
 
     async def aclose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, once cancelled exchanges have let go."""
+        if self._closing:
+            await asyncio.wait(tuple(self._closing))
         await self._http.aclose()
 
     async def send(
@@ -127,8 +131,30 @@ class GatewayClient:
         """The first answer along the chain `models`; a `LlmopsError` when none came.
 
         Streamed text is passed to `on_text` as it arrives. Cancelling the calling
-        task closes the upstream connection at once.
+        task closes the upstream connection before the cancellation returns to it.
         """
+        # The exchange runs in a task of its own that is cancelled exactly once.
+        # httpcore closes a cancelled response in awaits of its own; a second
+        # cancellation landing there (the editor's `$/cancelRequest` for a request
+        # already superseded) would stop that close half-way, leaving the socket
+        # open and its pool slot taken until the client is closed.
+        exchange = asyncio.create_task(self._send(request, models, on_text))
+        try:
+            return await asyncio.shield(exchange)
+        except asyncio.CancelledError:
+            exchange.cancel()
+            self._closing.add(exchange)
+            exchange.add_done_callback(_forget_exchange(self._closing))
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait((exchange,))
+            raise
+
+    async def _send(
+        self,
+        request: GatewayRequest,
+        models: Sequence[str],
+        on_text: TextSink | None,
+    ) -> Completion:
         filtered = self.filter.apply(request)
         outgoing = filtered.request
         attempts: list[Attempt] = []
@@ -231,6 +257,14 @@ class GatewayClient:
             status = "timeout"
             raise GatewayTimeoutError(
                 f"{model}: no connection to {self.base_url} within "
+                f"{self.timeouts.connect_seconds} s",
+                phase="connect",
+                model=model,
+            ) from None
+        except httpx.PoolTimeout:
+            status = "timeout"
+            raise GatewayTimeoutError(
+                f"{model}: every connection to {self.base_url} stayed busy for "
                 f"{self.timeouts.connect_seconds} s",
                 phase="connect",
                 model=model,
@@ -420,6 +454,22 @@ class GatewayClient:
             usage.completion_tokens
         )
         return cost, "catalogue"
+
+
+def _forget_exchange(
+    closing: set[asyncio.Task[Completion]],
+) -> Callable[[asyncio.Task[Completion]], None]:
+    """A done-callback: drop a cancelled exchange and consume what it raised."""
+
+    def forget(task: asyncio.Task[Completion]) -> None:
+        closing.discard(task)
+        if not task.cancelled():
+            # Nobody awaits it any more; an error in its clean-up is only logged.
+            exc = task.exception()
+            if exc is not None:
+                logger.debug("a cancelled request ended with %r", exc)
+
+    return forget
 
 
 def _json_object(body: bytes, model: str) -> dict[str, Any]:
