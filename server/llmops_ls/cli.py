@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", type=Path, help="project file to use instead of lookup"
     )
     lint.add_argument("--no-color", action="store_true", help="plain text output")
+    lint.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="lint every file, neither reading nor writing the findings cache",
+    )
 
     rules = commands.add_parser("rules", help="show the rule catalogue or one rule")
     rules.add_argument("code", nargs="?", help="a rule code or name")
@@ -139,6 +144,7 @@ def run_lint(args: argparse.Namespace) -> int:
         select=_split(args.select),
         ignore=_split(args.ignore),
         config=args.config,
+        cache=not args.no_cache,
         colour=not args.no_color
         and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ,

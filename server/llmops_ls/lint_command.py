@@ -36,6 +36,7 @@ class LintOptions:
     select: list[str] | None = None
     ignore: list[str] | None = None
     config: Path | None = None
+    cache: bool = True
     colour: bool = False
 
 
@@ -48,7 +49,15 @@ def lint(options: LintOptions, out: TextIO) -> int:
     )
     fixing = options.fix or options.diff
     jobs = 1 if fixing else min(os.cpu_count() or 1, MAX_JOBS)
-    result = lint_paths(workspace, options.paths, settings, jobs=jobs)
+    # Fixing needs every document in hand, so it lints everything afresh.
+    cache = None
+    if options.cache and not fixing:
+        from llmops_ls.linter.resultcache import ResultCache
+
+        cache = ResultCache.open(root, settings)
+    result = lint_paths(
+        workspace, _lint_roots(options.paths, root), settings, jobs=jobs, cache=cache
+    )
 
     if fixing:
         result = _fix(workspace, options, settings, result, out)
@@ -67,6 +76,13 @@ def lint(options: LintOptions, out: TextIO) -> int:
         return 2
     threshold = Severity.parse(options.fail_on)
     return 1 if any(f.severity >= threshold for f in result.findings) else 0
+
+
+def _lint_roots(paths: list[Path], root: Path) -> list[Path] | None:
+    """None when the paths are just the workspace root (a full run)."""
+    if len(paths) == 1 and paths[0].resolve() == root:
+        return None
+    return paths
 
 
 def _settings(root: Path, options: LintOptions) -> LintSettings:

@@ -226,3 +226,34 @@ def test_rules_command_rejects_unknown_codes(
 ) -> None:
     assert main(["rules", "LL999"]) == 2
     assert "unknown rule" in capsys.readouterr().err
+
+
+def test_a_second_run_reports_the_same_from_the_cache(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("LLMOPS_LS_CACHE_DIR", str(cache))
+    write_tree(project, {"CLAUDE.md": "Use pnpm.\n\nSee [x](missing.md).\n"})
+    first = lint(capsys, "--format", "json")
+    assert list((cache / "lint").iterdir())
+    assert lint(capsys, "--format", "json") == first
+    write_tree(project, {"missing.md": "Found.\n"})
+    status, out, _ = lint(capsys, "--format", "json")
+    assert status == 0 and json.loads(out)["findings"] == []
+
+
+def test_no_cache_neither_reads_nor_writes_one(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("LLMOPS_LS_CACHE_DIR", str(cache))
+    write_tree(project, {"CLAUDE.md": "See [x](missing.md).\n"})
+    status, out, _ = lint(capsys, "--no-cache")
+    assert status == 0 and "link-missing" in out
+    assert not (cache / "lint").exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from linting import run_lint, write_tree
-from llmops_ls.linter import catalogue
+from llmops_ls.linter import catalogue, checks
 from llmops_ls.linter.registry import CHECKS
 from llmops_ls.rules_doc import index_markdown, rule_markdown
 
@@ -24,6 +24,7 @@ def test_codes_and_names_are_unique_and_well_formed() -> None:
 
 
 def test_every_rule_has_a_check_and_every_check_a_rule() -> None:
+    checks.load_all()
     reported = set().union(*(c.rules for c in CHECKS))
     engine_reported = {"unused-suppression"}
     assert reported | engine_reported == {r.name for r in RULES}

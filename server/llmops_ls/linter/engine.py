@@ -13,6 +13,7 @@ import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llmops_ls.linter import checks, suppressions
 from llmops_ls.linter.context import CheckContext
@@ -20,11 +21,12 @@ from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.registry import CHECKS
 from llmops_ls.linter.settings import LintSettings
-from llmops_ls.linter.workspace import Workspace
+from llmops_ls.linter.workspace import Reads, Workspace
+
+if TYPE_CHECKING:
+    from llmops_ls.linter.resultcache import ResultCache
 
 logger = logging.getLogger(__name__)
-
-checks.load_all()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +40,16 @@ class CheckFailure:
 
 @dataclass(slots=True)
 class LintResult:
-    """Findings of a run, sorted, with the files checked and any check failures."""
+    """Findings of a run, sorted, with the files checked and any check failures.
+
+    `reads` holds what linting each file read, when the run was asked to record it.
+    """
 
     findings: list[Finding] = field(default_factory=list)
     files: list[RulesDocument] = field(default_factory=list)
     failures: list[CheckFailure] = field(default_factory=list)
     files_checked: int = 0
+    reads: dict[Path, tuple[list[Finding], Reads]] = field(default_factory=dict)
 
 
 def lint_paths(
@@ -52,20 +58,60 @@ def lint_paths(
     settings: LintSettings,
     *,
     jobs: int = 1,
+    cache: ResultCache | None = None,
 ) -> LintResult:
     """Discover the rules files under `paths` and lint each of them.
 
     With `jobs` above 1 and enough files, the files are shared out between forked
     worker processes; the documents then stay in the workers and `files` is empty
-    (`files_checked` still counts them).
+    (`files_checked` still counts them). With a `cache`, files whose inputs have
+    not changed since it was written keep their findings without being linted (nor
+    kept in `files`), and the cache is brought up to date and saved.
     """
     discovered = workspace.discover(paths)
-    if jobs > 1 and len(discovered) >= PARALLEL_MIN_FILES and hasattr(os, "fork"):
-        return _lint_forked(workspace, discovered, settings, jobs)
-    return _lint_here(workspace, discovered, settings, keep_documents=True)
+    if cache is None:
+        return _lint_all(workspace, discovered, settings, jobs, record=False)
+
+    from llmops_ls.linter.resultcache import listing_digest
+
+    listing = listing_digest(workspace.all_files())
+    kept: list[Finding] = []
+    stale: list[Path] = []
+    for path in discovered:
+        found = cache.lookup(path, listing)
+        if found is None:
+            stale.append(path)
+        else:
+            kept.extend(found)
+    result = _lint_all(workspace, stale, settings, jobs, record=True)
+    failed = {failure.path for failure in result.failures}
+    for path, (findings, reads) in result.reads.items():
+        if workspace.relative(path) not in failed:
+            cache.store(path, findings, reads, listing)
+    if paths is None:
+        cache.forget_missing(discovered)
+    cache.save()
+    result.reads.clear()
+    result.findings.extend(kept)
+    result.findings.sort(key=Finding.sort_key)
+    result.files_checked = len(discovered)
+    return result
 
 
 PARALLEL_MIN_FILES = 64
+
+
+def _lint_all(
+    workspace: Workspace,
+    paths: list[Path],
+    settings: LintSettings,
+    jobs: int,
+    *,
+    record: bool,
+) -> LintResult:
+    if jobs > 1 and len(paths) >= PARALLEL_MIN_FILES and hasattr(os, "fork"):
+        return _lint_forked(workspace, paths, settings, jobs, record=record)
+    return _lint_here(workspace, paths, settings, keep_documents=True, record=record)
 
 
 def _lint_here(
@@ -74,14 +120,23 @@ def _lint_here(
     settings: LintSettings,
     *,
     keep_documents: bool,
+    record: bool = False,
 ) -> LintResult:
     context = CheckContext(workspace, settings)
     result = LintResult(files_checked=len(paths))
     for path in paths:
-        doc = workspace.document(path)
+        if record:
+            workspace.start_recording()
+        try:
+            doc = workspace.document(path)
+            findings, failures = lint_document(doc, context)
+        finally:
+            if record:
+                reads = workspace.stop_recording()
+        if record:
+            result.reads[path] = (findings, reads)
         if keep_documents:
             result.files.append(doc)
-        findings, failures = lint_document(doc, context)
         result.findings.extend(findings)
         result.failures.extend(failures)
     result.findings.sort(key=Finding.sort_key)
@@ -89,7 +144,12 @@ def _lint_here(
 
 
 def _lint_forked(
-    workspace: Workspace, paths: list[Path], settings: LintSettings, jobs: int
+    workspace: Workspace,
+    paths: list[Path],
+    settings: LintSettings,
+    jobs: int,
+    *,
+    record: bool,
 ) -> LintResult:
     """Lint shares of the files in forked children and this process, then merge.
 
@@ -106,7 +166,9 @@ def _lint_forked(
             os.close(read_end)
             status = 0
             try:
-                result = _lint_here(workspace, share, settings, keep_documents=False)
+                result = _lint_here(
+                    workspace, share, settings, keep_documents=False, record=record
+                )
                 with os.fdopen(write_end, "wb") as pipe:
                     pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:
@@ -116,7 +178,9 @@ def _lint_forked(
         os.close(write_end)
         children.append((pid, read_end, share))
 
-    merged = _lint_here(workspace, shares[0], settings, keep_documents=False)
+    merged = _lint_here(
+        workspace, shares[0], settings, keep_documents=False, record=record
+    )
     for pid, read_end, share in children:
         with os.fdopen(read_end, "rb") as pipe:
             data = pipe.read()
@@ -125,8 +189,11 @@ def _lint_forked(
             part: LintResult = pickle.loads(data)
         except Exception:
             logger.warning("a lint worker sent no result; linting its files here")
-            part = _lint_here(workspace, share, settings, keep_documents=False)
+            part = _lint_here(
+                workspace, share, settings, keep_documents=False, record=record
+            )
         merged.findings.extend(part.findings)
+        merged.reads.update(part.reads)
         merged.failures.extend(part.failures)
         merged.files_checked += part.files_checked
     merged.findings.sort(key=Finding.sort_key)
@@ -137,6 +204,7 @@ def lint_document(
     doc: RulesDocument, context: CheckContext
 ) -> tuple[list[Finding], list[CheckFailure]]:
     """All findings for one document after suppressions, and the checks that failed."""
+    checks.load_all()  # on first use: a run served from the cache needs no check
     failures: list[CheckFailure] = []
     raw: list[Finding] = []
     for check in CHECKS:

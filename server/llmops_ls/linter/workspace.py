@@ -44,13 +44,21 @@ T = TypeVar("T")
 class Reads:
     """What linting a file looked at besides its own text.
 
-    `paths` are the files read or probed (and folders listed), `listed` says whether
-    the list of every file in the workspace was used (a glob's matches, say). A
-    change to any of them may change the findings.
+    `own` are the files read or probed (and folders listed) by the lint itself,
+    `shared` the same for each memoised answer it used (the very sets other files
+    share, so that they can be checked once), and `listed` says whether the list of
+    every file in the workspace was used (a glob's matches, say). A change to any of
+    them may change the findings.
     """
 
-    paths: frozenset[Path]
+    own: frozenset[Path]
+    shared: tuple[frozenset[Path], ...]
     listed: bool
+
+    @property
+    def paths(self) -> frozenset[Path]:
+        """Every path read, own or shared."""
+        return self.own.union(*self.shared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +108,12 @@ class Workspace:
         self._changes: list[tuple[int, Path | None]] = []
         self._exists: dict[Path, bool] = {}
         self._existence_memos: dict[str, dict[object, object]] = {}
-        # What the current lint has read, while one is being recorded.
+        # What the current lint has read, while one is being recorded (or what a
+        # memoised answer being computed reads), and the memoised answers it used.
         self._reads: set[Path] | None = None
         self._listed = False
+        self._shared: dict[int, frozenset[Path]] = {}
+        self._computing = 0
 
     # -- recording what a lint depends on ------------------------------------------
 
@@ -110,12 +121,16 @@ class Workspace:
         """Begin collecting the files read, and whether files are listed."""
         self._reads = set()
         self._listed = False
+        self._shared = {}
 
     def stop_recording(self) -> Reads:
         """What was read since `start_recording`."""
-        reads = Reads(frozenset(self._reads or ()), self._listed)
+        reads = Reads(
+            frozenset(self._reads or ()), tuple(self._shared.values()), self._listed
+        )
         self._reads = None
         self._listed = False
+        self._shared = {}
         return reads
 
     def depend_on(self, path: Path) -> None:
@@ -135,14 +150,19 @@ class Workspace:
         if not isinstance(entry, _Recalled):
             outer, outer_listed = self._reads, self._listed
             self._reads, self._listed = set(), False
+            self._computing += 1
             try:
                 value = compute()
             finally:
                 inner, inner_listed = self._reads, self._listed
                 self._reads, self._listed = outer, outer_listed
+                self._computing -= 1
             entry = memo[key] = _Recalled(value, frozenset(inner), inner_listed)
         if self._reads is not None:
-            self._reads.update(entry.reads)
+            if self._computing:  # part of a larger answer: its reads include these
+                self._reads.update(entry.reads)
+            else:
+                self._shared[id(entry.reads)] = entry.reads
             self._listed = self._listed or entry.listed
         return cast("T", entry.value)
 

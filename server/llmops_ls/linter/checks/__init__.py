@@ -1,5 +1,6 @@
 """The checks; importing a module registers its checks (see `registry.check`)."""
 
+import functools
 import importlib
 
 MODULES = (
@@ -20,6 +21,7 @@ MODULES = (
 )
 
 
+@functools.cache
 def load_all() -> None:
     """Import every check module once, registering its checks."""
     for name in MODULES:

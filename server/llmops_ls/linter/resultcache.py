@@ -1,0 +1,295 @@
+"""Findings kept from one `llmops-ls lint` to the next, per file, while inputs hold.
+
+An entry holds a file's findings and the state of everything linting it read (see
+`Workspace.recall` and `Reads`): the file itself, the files it imports or loads with
+it, link targets and folders it probed, and, when it used the list of workspace
+files, a digest of that list. A file whose inputs are all unchanged is not linted.
+
+A state is what `stat` says of a path: modification time in nanoseconds and size, or
+missing. As in git's index, a time that close to when the entry was made cannot prove
+that the file did not change again within the clock's resolution, so such a state
+also keeps a digest of the content (of the names, for a folder) and is checked by it.
+
+One cache file per workspace root, settings, package build and Python version lives in
+the cache folder shared with token counts. It is written whole to a temporary file and
+renamed, so a run killed while writing leaves the previous cache; an unreadable or
+foreign file is ignored and replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+import llmops_ls
+from llmops_ls.linter.finding import Finding
+from llmops_ls.linter.settings import LintSettings
+from llmops_ls.linter.workspace import Reads
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+# A state this close to the moment it was taken is proven by its content, not its time.
+RACY_NANOSECONDS = 2_000_000_000
+
+# (modification time in ns, size, digest of content or None), or None when missing.
+State = tuple[int, int, bytes | None] | None
+Inputs = frozenset[tuple[str, State]]
+
+
+class _Entry:
+    """Findings of one file and the inputs they were found from."""
+
+    __slots__ = ("findings", "inputs", "listing")
+
+    def __init__(
+        self, findings: list[Finding], inputs: tuple[Inputs, ...], listing: bytes
+    ) -> None:
+        self.findings = findings
+        self.inputs = inputs
+        self.listing = listing  # digest of the workspace's file list, or b"" unused
+
+    def __getstate__(self) -> tuple[list[Finding], tuple[Inputs, ...], bytes]:
+        return self.findings, self.inputs, self.listing
+
+    def __setstate__(
+        self, state: tuple[list[Finding], tuple[Inputs, ...], bytes]
+    ) -> None:
+        self.findings, self.inputs, self.listing = state
+
+
+class ResultCache:
+    """Findings by file path, valid while their inputs are unchanged."""
+
+    def __init__(self, path: Path | None, entries: dict[str, _Entry]) -> None:
+        self.path = path
+        self._entries = entries
+        self._states: dict[str, State] = {}
+        self._proven: dict[int, bool] = {}
+        self._shared: dict[int, Inputs] = {}
+        self._interned: dict[Inputs, Inputs] = {}
+        self._changed = False
+        self.hits = 0
+
+    @classmethod
+    def open(
+        cls, root: Path, settings: LintSettings, folder: Path | None = None
+    ) -> ResultCache:
+        """The cache for a workspace root and settings (empty if none is readable).
+
+        `folder` defaults to the shared cache folder; with no folder at all (the
+        environment turned caching off) the cache only lives for this run.
+        """
+        folder = folder if folder is not None else default_folder()
+        if folder is None:
+            return cls(None, {})
+        key = hashlib.blake2b(digest_size=16)
+        for part in (
+            str(FORMAT),
+            str(root),
+            sys.version,
+            os.path.expanduser("~"),  # `~/` imports resolve under it
+            llmops_ls.__version__,
+            _build_fingerprint(),
+            repr(_stable(settings)),
+        ):
+            key.update(part.encode("utf-8", "surrogateescape") + b"\0")
+        path = folder / "lint" / f"{key.hexdigest()}.pickle"
+        return cls(path, _load(path))
+
+    # -- reading ---------------------------------------------------------------------
+
+    def lookup(self, path: Path, listing: bytes) -> list[Finding] | None:
+        """The findings kept for a file, or None when it must be linted again."""
+        entry = self._entries.get(str(path))
+        if entry is None or (entry.listing and entry.listing != listing):
+            return None
+        for inputs in entry.inputs:
+            proven = self._proven.get(id(inputs))
+            if proven is None:
+                proven = self._proven[id(inputs)] = all(
+                    self._state(name, state is not None and state[2] is not None)
+                    == state
+                    for name, state in inputs
+                )
+            if not proven:
+                return None
+        self.hits += 1
+        return entry.findings
+
+    def _state(self, name: str, with_digest: bool) -> State:
+        """The state of a path now; the digest only where the entry kept one."""
+        key = f"{name}\0" if with_digest else name
+        if key in self._states:
+            return self._states[key]
+        state = _state_of(name, time.time_ns() if with_digest else None)
+        if with_digest and state is not None and state[2] is None:
+            state = (state[0], state[1], _digest(name))
+        self._states[key] = state
+        return state
+
+    # -- writing ---------------------------------------------------------------------
+
+    def store(
+        self, path: Path, findings: list[Finding], reads: Reads, listing: bytes
+    ) -> None:
+        """Keep a file's findings with the current state of what its lint read."""
+        now = time.time_ns()
+        own = self._inputs(reads.own | {path}, now)
+        shared = []
+        for group in reads.shared:
+            inputs = self._shared.get(id(group))
+            if inputs is None:
+                inputs = self._shared[id(group)] = self._inputs(group, now)
+            shared.append(inputs)
+        self._entries[str(path)] = _Entry(
+            findings, (own, *shared), listing if reads.listed else b""
+        )
+        self._changed = True
+
+    def _inputs(self, paths: Iterable[Path], now: int) -> Inputs:
+        inputs = frozenset((str(p), _state_of(str(p), now)) for p in paths)
+        return self._interned.setdefault(inputs, inputs)
+
+    def forget_missing(self, present: Iterable[Path]) -> None:
+        """Drop entries of files that no longer exist among `present` (a full run)."""
+        keep = {str(p) for p in present}
+        stale = [name for name in self._entries if name not in keep]
+        for name in stale:
+            del self._entries[name]
+        self._changed = self._changed or bool(stale)
+
+    def save(self) -> None:
+        """Write the cache if it changed; a failure only costs the next run time."""
+        if self.path is None or not self._changed:
+            return
+        entries = self._entries
+        for entry in entries.values():  # equal input sets are written once
+            entry.inputs = tuple(
+                self._interned.setdefault(inputs, inputs) for inputs in entry.inputs
+            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(
+                dir=self.path.parent, prefix=".lint-", suffix=".tmp"
+            )
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    pickle.dump(
+                        (FORMAT, entries), out, protocol=pickle.HIGHEST_PROTOCOL
+                    )
+                os.replace(temporary, self.path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError as exc:
+            logger.warning("cannot write the lint cache %s: %s", self.path, exc)
+        self._changed = False
+
+
+def listing_digest(files: list[str]) -> bytes:
+    """A digest of the workspace's file list (glob checks depend on it)."""
+    return hashlib.blake2b(
+        "\n".join(files).encode("utf-8", "surrogateescape"), digest_size=16
+    ).digest()
+
+
+def default_folder() -> Path | None:
+    """`$LLMOPS_LS_CACHE_DIR` (empty: no cache), else the user's cache folder."""
+    explicit = os.environ.get("LLMOPS_LS_CACHE_DIR")
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(base) / "llmops-ls"
+
+
+def _load(path: Path) -> dict[str, _Entry]:
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)
+    except FileNotFoundError:
+        return {}
+    except Exception as exc:  # a damaged cache is rebuilt, never trusted
+        logger.warning("ignoring the unreadable lint cache %s: %s", path, exc)
+        return {}
+    if (
+        isinstance(data, tuple)
+        and len(data) == 2
+        and data[0] == FORMAT
+        and isinstance(data[1], dict)
+    ):
+        return data[1]
+    return {}
+
+
+def _state_of(name: str, now: int | None) -> State:
+    try:
+        info = os.stat(name)
+    except OSError:
+        return None
+    digest = None
+    if now is not None and now - info.st_mtime_ns < RACY_NANOSECONDS:
+        digest = _digest(name)
+    return (info.st_mtime_ns, info.st_size, digest)
+
+
+def _digest(name: str) -> bytes:
+    """The content of a file, or the names in a folder, as a digest."""
+    hasher = hashlib.blake2b(digest_size=16)
+    try:
+        if os.path.isdir(name):
+            hasher.update(
+                "\0".join(sorted(os.listdir(name))).encode("utf-8", "replace")
+            )
+        else:
+            with open(name, "rb") as handle:
+                hasher.update(handle.read())
+    except OSError:
+        return b"unreadable"
+    return hasher.digest()
+
+
+def _build_fingerprint() -> str:
+    """Names, sizes and times of the package's files: an edited check is a new build."""
+    package = Path(llmops_ls.__file__).parent
+    parts: list[str] = []
+    folders = [str(package)]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == "__pycache__":
+                continue
+            if entry.is_dir():
+                folders.append(entry.path)
+            elif entry.name.endswith((".py", ".toml")):
+                info = entry.stat()
+                parts.append(f"{entry.path}:{info.st_mtime_ns}:{info.st_size}")
+    return "\n".join(parts)
+
+
+def _stable(value: object) -> object:
+    """A value whose `repr` does not depend on hashing order (sets become sorted)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            tuple((f.name, _stable(getattr(value, f.name))) for f in fields(value)),
+        )
+    if isinstance(value, frozenset | set):
+        return tuple(sorted(repr(_stable(item)) for item in value))
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), repr(_stable(v))) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_stable(item) for item in value)
+    return value
