@@ -8,14 +8,21 @@ Figures:
   workspace's `.cursor/rules/`, next to a 2,000-line CLAUDE.md);
 - didChange -> publishDiagnostics latency (p50, p95, max) for the 2,000-line CLAUDE.md
   and the largest corpus file, one incremental edit at a time, each awaited;
-- resident memory before and after `--soak-edits` edits.
-The server does not debounce: every didChange is linted and published at once.
+- resident memory during `--soak-edits` more edits of the CLAUDE.md, sampled every
+  `--sample-every` edits, and its slope over the second half of the soak (MiB per
+  1,000 edits, least squares): growth that levels off is caches filling, a slope
+  that stays positive is a leak.
+The edited file is not debounced: every didChange is linted and published at once.
+Files that depend on the edited one are linted again once edits pause
+(`dependents_quiet_ms`); none of the two edited files has any here.
 
 Token counts are cached on disk between runs; the main server runs with that cache
-off (`LLMOPS_LS_CACHE_DIR=""`), the cold case, in which the o200k vocabulary (about
-65 MiB) is loaded to count the files over their byte budget. A second server, started
-first over a cache filled by a previous one, gives the resident memory of the warm
-case (`rss_after_scan_warm_cache_mib`), in which no vocabulary is loaded.
+off (`LLMOPS_LS_CACHE_DIR=""`), the cold case, in which the files over their byte
+budget are counted by a worker process during the scan. Opening a file that needs
+counts on every edit loads the o200k vocabulary (about 65 MiB) into the server; the
+first edit's time (`first_edit_ms`) includes waiting for that. A second server,
+started first over a cache filled by a previous one, gives the resident memory of
+the warm case (`rss_after_scan_warm_cache_mib`).
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from llmops_ls.lsp.relint_queue import QUIET_SECONDS
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent.parent / "shared" / "corpus" / "cursor-rules"
@@ -156,12 +165,16 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure_edits(
-    client: Client, path: Path, edits: int, rss_samples: list[float] | None = None
+    client: Client,
+    path: Path,
+    edits: int,
+    rss_samples: list[tuple[int, float]] | None = None,
+    sample_every: int = 1000,
 ) -> list[float]:
     """Open a file, then time `edits` one-character edits to their diagnostics.
 
-    With `rss_samples`, the server's resident memory is sampled every 1,000 edits, to
-    tell caches filling up (growth that levels off) from a leak (steady growth).
+    With `rss_samples`, the server's resident memory is sampled every `sample_every`
+    edits, as (edits so far, MiB).
     """
     uri = path.as_uri()
     text = path.read_text(encoding="utf-8")
@@ -195,9 +208,22 @@ def measure_edits(
         )
         client.wait(lambda m, v=version: _diagnostics_for(m, uri, v))
         timings.append((time.perf_counter() - started) * 1000)
-        if rss_samples is not None and version % 1000 == 0:
-            rss_samples.append(round(client.rss_mib(), 1))
+        if rss_samples is not None and (version - 1) % sample_every == 0:
+            rss_samples.append((version - 1, round(client.rss_mib(), 1)))
     return timings
+
+
+def slope_per_1000(samples: list[tuple[int, float]]) -> float | None:
+    """Least-squares growth of the second half of the samples, MiB per 1,000 edits."""
+    half = samples[len(samples) // 2 :]
+    if len(half) < 2:
+        return None
+    xs = [float(x) for x, _ in half]
+    ys = [y for _, y in half]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    covariance = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    return covariance / spread * 1000
 
 
 def _range(l1: int, c1: int, l2: int, c2: int) -> dict[str, Any]:
@@ -249,6 +275,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=300)
     parser.add_argument("--soak-edits", type=int, default=10_000)
+    parser.add_argument("--sample-every", type=int, default=1000)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
 
@@ -283,6 +310,7 @@ def main() -> int:
             "rss_after_scan_mib": round(rss_after_scan, 1),
             "rss_after_scan_warm_cache_mib": round(rss_warm[-1], 1),
             "debounce_ms": 0,
+            "dependents_quiet_ms": round(QUIET_SECONDS * 1000),
         }
         for label, path in (
             ("CLAUDE.md (2,000 lines)", big),
@@ -294,17 +322,22 @@ def main() -> int:
                 "p50_ms": round(statistics.median(timings), 2),
                 "p95_ms": round(percentile(timings, 0.95), 2),
                 "max_ms": round(max(timings), 2),
+                "first_edit_ms": round(timings[0], 2),
             }
 
         rss_before_soak = client.rss_mib()
-        samples: list[float] = []
-        soak = measure_edits(client, big, args.soak_edits, samples)
+        samples: list[tuple[int, float]] = []
+        soak = measure_edits(client, big, args.soak_edits, samples, args.sample_every)
         rss_after_soak = client.rss_mib()
+        slope = slope_per_1000(samples)
         results["soak"] = {
             "edits": len(soak),
             "rss_before_mib": round(rss_before_soak, 1),
             "rss_after_mib": round(rss_after_soak, 1),
-            "rss_every_1000_edits_mib": samples,
+            "rss_mib_at_edit": dict(samples),
+            "second_half_slope_mib_per_1000_edits": (
+                round(slope, 3) if slope is not None else None
+            ),
             "p95_ms": round(percentile(soak, 0.95), 2) if soak else None,
         }
         client.close()

@@ -1,4 +1,12 @@
-from llmops_ls.lsp.memory import HeapTrimmer
+import asyncio
+import gc
+from pathlib import Path
+
+import pytest
+
+from llmops_ls.linter import tokens
+from llmops_ls.lsp.memory import EncodingReleaser, HeapTrimmer, collections_deferred
+from llmops_ls.lsp.project import Project
 
 
 class _Recorder:
@@ -33,3 +41,65 @@ def test_an_explicit_trim_restarts_the_count() -> None:
 
 def test_trimming_the_real_heap_is_harmless() -> None:
     HeapTrimmer(every=1).linted()
+
+
+def test_collections_wait_until_the_work_is_done() -> None:
+    assert gc.isenabled()
+    with collections_deferred():
+        assert not gc.isenabled()
+        with collections_deferred():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_collections_come_back_after_a_failure() -> None:
+    with pytest.raises(RuntimeError), collections_deferred():
+        raise RuntimeError("a lint failed")
+    assert gc.isenabled()
+
+
+async def test_an_idle_encoding_is_released_and_the_heap_trimmed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setattr(tokens, "_last_used", {})
+    tokens.preload()
+    trimmer = HeapTrimmer()
+    recorder = _Recorder()
+    trimmer._trim = recorder
+    releaser = EncodingReleaser(trimmer, idle_seconds=0.02)
+
+    releaser.watch()
+    await asyncio.sleep(0.2)
+
+    assert tokens.loaded_encodings() == frozenset()
+    assert recorder.calls == [0]
+
+
+def test_replaced_versions_of_an_edited_file_leave_no_cyclic_garbage(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "guide.md").write_text("# Guide\n\nUse tabs.\n")
+    claude = tmp_path / "CLAUDE.md"
+    text = "# Project\n\nSee @docs/guide.md\n\n" + "".join(
+        f"## Part {i}\n\n- Always run the tests of part {i}.\n\n" for i in range(50)
+    )
+    claude.write_text(text, encoding="utf-8")
+    project = Project(tmp_path)
+    project.reload_settings()
+    project.set_overlay(claude, text)
+    project.lint(claude)
+
+    gc.collect()
+    gc.disable()
+    try:
+        for version in range(10):
+            project.set_overlay(claude, text + "x" * (version % 2))
+            project.lint(claude)
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+
+    assert unreachable == 0

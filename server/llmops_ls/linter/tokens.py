@@ -22,6 +22,18 @@ whole lint run is allowed. So nothing is loaded until a count is really needed:
   or corrupted file is ignored and rebuilt; concurrent writers can only lose entries,
   which are then counted again.
 
+A long-running process (the language server) can choose where counting happens:
+
+* inside `counted_in_worker()`, a count not found in the caches is made by a
+  short-lived worker process (`token_worker`) started on first need and stopped when
+  the block ends, so a batch of counts (a workspace scan) never brings the vocabulary
+  into this process;
+* inside `kept_in_memory()`, new counts are not written to disk: the text of a
+  buffer being typed into changes on every keystroke and would only push the counts
+  of real files out of the disk cache;
+* `release_idle()` drops an encoding unused for a while, so its memory can be given
+  back to the system.
+
 A lower bound (pre-tokenizer word and number chunks each cost at least one token) was
 measured and left out: on real rules files it reaches only 45-75 % of the count, and a
 finding must state the exact count anyway, so it would never spare a load.
@@ -33,11 +45,20 @@ import hashlib
 import json
 import logging
 import os
+import struct
+import subprocess
+import sys
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
+
+from llmops_ls.linter.token_worker import UNCOUNTABLE
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +110,14 @@ def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     key = f"{encoding}:{digest}"
     with _lock:
+        _requests[encoding] = _requests.get(encoding, 0) + 1
         cached = _memory.get(key)
         if cached is None:
             cached = _disk.get(key)
             if cached is None:
-                cached = _load(encoding).count(text)
-                _disk.put(key, cached)
+                cached = _count(text, encoding)
+                if _persisted.get():
+                    _disk.put(key, cached)
             _remember(key, cached)
     return cached
 
@@ -104,9 +127,66 @@ def token_count(text: str, encoding: str = DEFAULT_ENCODING) -> TokenCount:
     return TokenCount(count_tokens(text, encoding), encoding)
 
 
+def requests_made(encoding: str = DEFAULT_ENCODING) -> int:
+    """How many counts were asked for so far, cached or not (to tell who needs one)."""
+    return _requests.get(encoding, 0)
+
+
 def loaded_encodings() -> frozenset[str]:
     """The encodings loaded so far in this process (for tests and diagnostics)."""
     return frozenset(_encodings)
+
+
+@contextmanager
+def counted_in_worker() -> Iterator[None]:
+    """Count what the caches miss in a worker process that ends with the block.
+
+    An encoding this process has already loaded is used directly. Should the worker
+    fail to start or die, counting falls back to this process.
+    """
+    workers: dict[str, _Worker] = {}
+    token = _workers.set(workers)
+    try:
+        yield
+    finally:
+        _workers.reset(token)
+        for worker in workers.values():
+            worker.close()
+
+
+@contextmanager
+def kept_in_memory() -> Iterator[None]:
+    """Remember the counts made in the block in memory only, not on disk."""
+    token = _persisted.set(False)
+    try:
+        yield
+    finally:
+        _persisted.reset(token)
+
+
+def preload(encoding: str = DEFAULT_ENCODING) -> None:
+    """Load an encoding now, so that the first count that needs it does not wait."""
+    with _lock:
+        _load(encoding)
+
+
+def release_idle(idle_seconds: float) -> list[str]:
+    """Drop the encodings unused for `idle_seconds`; returns their names."""
+    now = time.monotonic()
+    with _lock:
+        idle = [
+            name
+            for name in _encodings
+            if now - _last_used.get(name, 0.0) >= idle_seconds
+        ]
+        for name in idle:
+            del _encodings[name]
+            _last_used.pop(name, None)
+    for name in idle:
+        logger.info(
+            "token encoding %s released after %.0f s unused", name, idle_seconds
+        )
+    return idle
 
 
 def set_cache_dir(folder: Path | None) -> None:
@@ -120,7 +200,28 @@ def set_cache_dir(folder: Path | None) -> None:
 
 _lock = threading.Lock()
 _encodings: dict[str, _Encoding] = {}
+_last_used: dict[str, float] = {}
+_requests: dict[str, int] = {}
 _memory: dict[str, int] = {}
+_workers: ContextVar[dict[str, _Worker] | None] = ContextVar(
+    "token_workers", default=None
+)
+_persisted: ContextVar[bool] = ContextVar("token_counts_persisted", default=True)
+_LENGTH = struct.Struct(">I")
+
+
+def _count(text: str, encoding: str) -> int:
+    workers = _workers.get()
+    if workers is not None and encoding not in _encodings:
+        worker = workers.get(encoding)
+        if worker is None:
+            worker = workers[encoding] = _Worker(encoding)
+        counted = worker.count(text)
+        if counted is not None:
+            return counted
+    counted = _load(encoding).count(text)
+    _last_used[encoding] = time.monotonic()
+    return counted
 
 
 def _load(encoding: str) -> _Encoding:
@@ -129,9 +230,86 @@ def _load(encoding: str) -> _Encoding:
         import quicktok  # deferred: importing is cheap, but only counts need it
 
         logger.debug("loading token encoding %s", encoding)
-        loaded = quicktok.get_encoding(encoding)
+        # Not `quicktok.get_encoding`, whose own cache would keep it for good.
+        loaded = quicktok.Tokenizer(encoding, "")
         _encodings[encoding] = loaded
+        _last_used[encoding] = time.monotonic()
     return loaded
+
+
+class _Worker:
+    """A `token_worker` process for one encoding, started on the first count."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._process: subprocess.Popen[bytes] | None = None
+        self._failed = False
+
+    def count(self, text: str) -> int | None:
+        """The count, or None when the worker cannot give it."""
+        if self._failed:
+            return None
+        try:
+            process = self._started()
+            requests, answers = _pipes(process)
+            payload = text.encode("utf-8", "surrogatepass")
+            requests.write(_LENGTH.pack(len(payload)) + payload)
+            requests.flush()
+            answer = answers.read(_LENGTH.size)
+        except OSError as exc:
+            logger.warning("token count worker failed, counting here: %s", exc)
+            self._fail()
+            return None
+        if len(answer) < _LENGTH.size:
+            logger.warning("token count worker stopped, counting here")
+            self._fail()
+            return None
+        (counted,) = _LENGTH.unpack(answer)
+        if counted == UNCOUNTABLE:
+            return None  # counted here, to raise what the encoder raises
+        return int(counted)
+
+    def close(self) -> None:
+        """Let the worker finish and wait for it."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            logger.debug("starting a token count worker for %s", self.encoding)
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "llmops_ls.linter.token_worker", self.encoding],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        return self._process
+
+    def _fail(self) -> None:
+        self._failed = True
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    stream.close()
+
+
+def _pipes(process: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+    if process.stdin is None or process.stdout is None:
+        raise OSError("the worker has no pipes")
+    return process.stdin, process.stdout
 
 
 def _remember(key: str, value: int) -> None:

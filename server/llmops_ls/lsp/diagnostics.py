@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from llmops_ls.errors import ConfigError
+from llmops_ls.linter import tokens
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.source import SourceText
 from llmops_ls.lsp import convert
-from llmops_ls.lsp.memory import HeapTrimmer
+from llmops_ls.lsp.memory import EncodingReleaser, HeapTrimmer
 from llmops_ls.lsp.project import Project
 
 if TYPE_CHECKING:
@@ -40,11 +41,19 @@ class Diagnostics:
         self._published: set[Path] = set()
         self._config_published: set[Path] = set()
         self.trimmer = HeapTrimmer()
+        self.encodings = EncodingReleaser(self.trimmer)
 
     def lint_and_publish(self, path: Path, project: Project | None = None) -> None:
         """Lint one file now and publish its diagnostics (even when there are none)."""
         project = project or self.session.project_for(path)
-        outcome = project.lint(path)
+        if self.session.is_open(path):
+            # A buffer's text changes with every keystroke: no use keeping its
+            # token counts on disk, where they would push out those of real files.
+            with tokens.kept_in_memory():
+                outcome = project.lint(path)
+            self.encodings.watch()
+        else:
+            outcome = project.lint(path)
         for failure in outcome.failures:
             logger.error(
                 "check %s failed on %s; its findings are missing: %s",

@@ -11,15 +11,21 @@ does nothing.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import ctypes.util
+import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from llmops_ls.linter import tokens
 
 logger = logging.getLogger(__name__)
 
 TRIM_EVERY = 500
+ENCODING_IDLE_SECONDS = 600.0
 
 
 def _load_trim() -> Callable[[int], int] | None:
@@ -55,3 +61,54 @@ class HeapTrimmer:
         started = time.perf_counter()
         self._trim(0)
         logger.debug("heap trimmed in %.1f ms", (time.perf_counter() - started) * 1000)
+
+
+@contextmanager
+def collections_deferred() -> Iterator[None]:
+    """Hold automatic garbage collection back until the work inside is done.
+
+    A collection that starts in the middle of a lint walks every temporary object the
+    lint holds at that moment (lines, spans, claims), which cost up to 5 ms on a
+    2,000-line file. Once the lint is over those temporaries are gone, and the
+    collection that the allocation count has made due runs over what survived.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+class EncodingReleaser:
+    """Drops token encodings left unused for a while and gives their pages back.
+
+    The o200k vocabulary takes about 65 MiB. It is loaded when an open document needs
+    exact counts (a large file being typed into) and stays while that goes on; ten
+    minutes after the last count it is released, and loaded again on the next need.
+    """
+
+    def __init__(
+        self, trimmer: HeapTrimmer, idle_seconds: float = ENCODING_IDLE_SECONDS
+    ) -> None:
+        self.trimmer = trimmer
+        self.idle_seconds = idle_seconds
+        self._timer: asyncio.TimerHandle | None = None
+
+    def watch(self) -> None:
+        """Check for idle encodings from time to time while any is loaded."""
+        if self._timer is not None or not tokens.loaded_encodings():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._timer = loop.call_later(self.idle_seconds / 4, self._check)
+
+    def _check(self) -> None:
+        self._timer = None
+        if tokens.release_idle(self.idle_seconds):
+            self.trimmer.trim()
+        self.watch()

@@ -19,6 +19,7 @@ from typing import Any
 from llmops_ls.config import project as project_file
 from llmops_ls.errors import ConfigError
 from llmops_ls.linter.context import CheckContext
+from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.engine import CheckFailure, lint_document
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.kinds import classify
@@ -62,6 +63,7 @@ class Project:
         self.config_path: Path | None = None
         self.workspace = Workspace(self.root)
         self.findings: dict[Path, list[Finding]] = {}
+        self._documents: dict[Path, RulesDocument] = {}
         self._reads: dict[Path, frozenset[Path]] = {}
         self._readers: dict[Path, set[Path]] = {}
         self._listers: set[Path] = set()
@@ -185,6 +187,7 @@ class Project:
         """Drop a file's findings and dependencies (it was deleted)."""
         path = path.resolve()
         self.findings.pop(path, None)
+        self._release(self._documents.pop(path, None))
         self._record(path, frozenset(), listed=False)
 
     # -- linting -------------------------------------------------------------------
@@ -199,9 +202,24 @@ class Project:
             findings, failures = lint_document(doc, context)
         finally:
             reads = self.workspace.stop_recording()
+        previous = self._documents.get(path)
+        if previous is not doc:
+            self._documents[path] = doc
+            self._release(previous)
         self._record(path, reads.paths - {path}, listed=reads.listed)
         self.findings[path] = findings
         return LintOutcome(path, findings, failures)
+
+    @staticmethod
+    def _release(doc: RulesDocument | None) -> None:
+        """Drop what was computed for a replaced version of a file.
+
+        A document's computed answers can lead back to it (its import walk starts
+        at itself), so a replaced version would wait for a full garbage collection;
+        on a large file typed into, hundreds of them pile up in between.
+        """
+        if doc is not None:
+            doc.cache.clear()
 
     def dependents(
         self, changed: Iterable[Path], *, listing: bool = False

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from llmops_ls.linter import tokens
+
 if TYPE_CHECKING:
     from llmops_ls.lsp.session import Session
 
@@ -36,16 +38,19 @@ class Scanner:
         progress = await self._begin()
         count = 0
         try:
-            for project in list(self.session.projects.values()):
-                files = [
-                    p for p in project.rules_files() if not self.session.is_open(p)
-                ]
-                for index, path in enumerate(files, start=1):
-                    self.session.diagnostics.lint_and_publish(path, project)
-                    count += 1
-                    if index % BATCH_FILES == 0:
-                        self._report(progress, index, len(files))
-                        await asyncio.sleep(0)
+            # A cold token cache means counting the large files: a worker process
+            # does it, so the vocabulary's memory is gone with it when the scan ends.
+            with tokens.counted_in_worker():
+                for project in list(self.session.projects.values()):
+                    files = [
+                        p for p in project.rules_files() if not self.session.is_open(p)
+                    ]
+                    for index, path in enumerate(files, start=1):
+                        self.session.diagnostics.lint_and_publish(path, project)
+                        count += 1
+                        if index % BATCH_FILES == 0:
+                            self._report(progress, index, len(files))
+                            await asyncio.sleep(0)
         finally:
             # The scan's transient allocations are freed; give their pages back.
             self.session.diagnostics.trimmer.trim()

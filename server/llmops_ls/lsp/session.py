@@ -6,11 +6,13 @@ the linter (and its checks) does not delay the `initialize` reply.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmops_ls.linter import tokens
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.workspace import find_root
 from llmops_ls.lsp import convert
@@ -19,7 +21,9 @@ from llmops_ls.lsp.completion import Completion
 from llmops_ls.lsp.diagnostics import Diagnostics
 from llmops_ls.lsp.hover import Hover
 from llmops_ls.lsp.links import Links
+from llmops_ls.lsp.memory import collections_deferred
 from llmops_ls.lsp.project import Project
+from llmops_ls.lsp.relint_queue import RelintQueue
 from llmops_ls.lsp.scan import Scanner
 from llmops_ls.lsp.watching import Watcher
 
@@ -43,6 +47,7 @@ class Session:
         self.projects: dict[Path, Project] = {}
         self._open: dict[Path, str] = {}
         self.diagnostics = Diagnostics(self)
+        self.relint_queue = RelintQueue(self)
         self.scanner = Scanner(self)
         self.watcher = Watcher(self)
         self.code_actions = CodeActions(self)
@@ -132,10 +137,15 @@ class Session:
         if path is None:
             return
         self._open[path.resolve()] = uri
+        asked = tokens.requests_made()
         self._buffer_changed(path)
+        if tokens.requests_made() > asked and not tokens.loaded_encodings():
+            # Its count came from the cache, but every edit will need a new one:
+            # load the vocabulary now rather than on the first keystroke.
+            self._preload_encoding()
 
     def did_change(self, uri: str) -> None:
-        """A buffer changed: lint it and the files that depend on it."""
+        """A buffer changed: lint it now, and the files that depend on it soon."""
         path = convert.uri_to_path(uri)
         if path is None or path.resolve() not in self._open:
             return
@@ -167,6 +177,10 @@ class Session:
         self.diagnostics.relint(project.dependents([path]), project)
 
     def _buffer_changed(self, path: Path) -> None:
+        with collections_deferred():
+            self._lint_buffer(path)
+
+    def _lint_buffer(self, path: Path) -> None:
         project = self.project_for(path)
         text = self.buffer_text(path) or ""
         if project.is_config_file(path):
@@ -176,7 +190,19 @@ class Session:
         project.set_overlay(path, text)
         if project.is_rules_file(path):
             self.diagnostics.lint_and_publish(path, project)
-        self.diagnostics.relint(project.dependents([path]), project)
+        self.relint_queue.add(project.dependents([path]), project)
+
+    def _preload_encoding(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        # After the handler, so that the document's diagnostics are sent first.
+        loop.call_soon(self._load_encoding)
+
+    def _load_encoding(self) -> None:
+        tokens.preload()
+        self.diagnostics.encodings.watch()
 
     # -- settings ----------------------------------------------------------------
 

@@ -1,0 +1,96 @@
+"""Linting the files that depend on an edited buffer once the typing pauses.
+
+A keystroke changes one buffer, whose own diagnostics are published at once. Other
+files may read it: an importer, or every Cursor rule that loads along with an
+always-applied one, so one keystroke in a rule can concern all 250 rules of a
+folder. Linting those on every keystroke would make each edit wait for all of them.
+They are queued instead and linted when no buffer has changed for `QUIET_SECONDS`, a
+few at a time, yielding to the event loop between files, so a keystroke that arrives
+meanwhile is served first and puts the rest off again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmops_ls.lsp.project import Project
+    from llmops_ls.lsp.session import Session
+
+logger = logging.getLogger(__name__)
+
+QUIET_SECONDS = 0.25
+SLICE_SECONDS = 0.005
+
+
+class RelintQueue:
+    """Files waiting to be linted again, per project, until edits pause."""
+
+    def __init__(self, session: Session, quiet_seconds: float = QUIET_SECONDS) -> None:
+        self.session = session
+        self.quiet_seconds = quiet_seconds
+        self._pending: dict[Path, set[Path]] = {}
+        self._last_edit = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, paths: Iterable[Path], project: Project) -> None:
+        """Queue files of a project; without an event loop they are linted now."""
+        paths = set(paths)
+        self._last_edit = time.monotonic()
+        if not paths:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.session.diagnostics.relint(paths, project)
+            return
+        self._pending.setdefault(project.root, set()).update(paths)
+        if self._task is None and self._timer is None:
+            self._timer = loop.call_later(self.quiet_seconds, self._start)
+
+    @property
+    def pending(self) -> int:
+        """How many files wait to be linted."""
+        return sum(len(paths) for paths in self._pending.values())
+
+    def _start(self) -> None:
+        self._timer = None
+        quiet = time.monotonic() - self._last_edit
+        if quiet < self.quiet_seconds:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self.quiet_seconds - quiet, self._start)
+            return
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        try:
+            await self._lint_pending()
+        except Exception:
+            logger.exception("linting the files that depend on an edit failed")
+        finally:
+            self._task = None
+            if self._pending:
+                loop = asyncio.get_running_loop()
+                self._timer = loop.call_later(self.quiet_seconds, self._start)
+
+    async def _lint_pending(self) -> None:
+        slice_started = time.monotonic()
+        while self._pending:
+            root = next(iter(self._pending))
+            paths = self._pending[root]
+            project = self.session.projects.get(root)
+            if project is None or not paths:
+                del self._pending[root]
+                continue
+            self.session.diagnostics.relint([paths.pop()], project)
+            if time.monotonic() - slice_started > SLICE_SECONDS:
+                await asyncio.sleep(0)
+                if self._last_edit > slice_started:
+                    return  # typing again: the rest waits for the next pause
+                slice_started = time.monotonic()

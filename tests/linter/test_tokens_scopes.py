@@ -1,0 +1,143 @@
+"""Where token counts are made and kept: a worker process, memory only, release."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from llmops_ls.linter import token_worker, tokens
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cursor-rules"
+
+
+@pytest.fixture(autouse=True)
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A process state with no encoding loaded, nothing remembered, a private cache."""
+    monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setattr(tokens, "_last_used", {})
+    monkeypatch.setattr(tokens, "_memory", {})
+    monkeypatch.setattr(tokens, "_requests", {})
+    disk = tokens._DiskCache()
+    disk.configure(tmp_path / "cache")
+    monkeypatch.setattr(tokens, "_disk", disk)
+    return tmp_path / "cache" / tokens._DISK_FILE
+
+
+def _texts() -> list[str]:
+    texts = ["hello world", "日本語のテキスト", "<|endoftext|>", "Run `make test`.\n"]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.mdc"))[:8]]
+    return texts
+
+
+def test_worker_counts_equal_this_process_counts_and_load_nothing_here(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = _texts()
+    with tokens.counted_in_worker():
+        counted = [tokens.count_tokens(t) for t in texts]
+        cl100k = tokens.count_tokens(texts[1], "cl100k_base")
+    assert tokens.loaded_encodings() == frozenset()
+
+    monkeypatch.setattr(tokens, "_memory", {})
+    tokens.set_cache_dir(None)
+    assert counted == [tokens.count_tokens(t) for t in texts]
+    assert cl100k == 8
+
+
+def test_worker_process_ends_with_the_block(fresh: Path) -> None:
+    with tokens.counted_in_worker():
+        tokens.count_tokens("start a worker")
+        workers = tokens._workers.get()
+        assert workers is not None
+        process = workers["o200k_base"]._process
+        assert process is not None and process.poll() is None
+    assert process.returncode == 0
+
+
+def test_an_encoding_loaded_here_is_used_instead_of_a_worker(fresh: Path) -> None:
+    tokens.preload()
+    with tokens.counted_in_worker():
+        assert tokens.count_tokens("hello world") == 2
+        workers = tokens._workers.get()
+        assert workers == {}
+
+
+def test_a_worker_that_cannot_start_leaves_counting_here(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(fresh.parent / "no-such-python"))
+    with tokens.counted_in_worker():
+        assert tokens.count_tokens("hello world") == 2
+        assert tokens.count_tokens("tiktoken is great!") == 6
+    assert tokens.loaded_encodings() == {"o200k_base"}
+
+
+def test_text_the_worker_refuses_is_counted_here_to_fail_the_same_way(
+    fresh: Path,
+) -> None:
+    lone_surrogate = "a\udc80b"
+    with pytest.raises(TypeError):
+        tokens._load("o200k_base").count(lone_surrogate)
+    tokens._encodings.clear()
+
+    with tokens.counted_in_worker(), pytest.raises(TypeError):
+        tokens.count_tokens(lone_surrogate)
+
+
+def test_worker_protocol_answers_each_request_until_input_ends() -> None:
+    requests = io.BytesIO()
+    for text in ("hello world", "a\udc80b"):
+        payload = text.encode("utf-8", "surrogatepass")
+        requests.write(struct.pack(">I", len(payload)) + payload)
+    requests.seek(0)
+    answers = io.BytesIO()
+
+    assert token_worker.serve("o200k_base", requests, answers) == 2
+    assert struct.unpack(">II", answers.getvalue()) == (2, token_worker.UNCOUNTABLE)
+
+
+def test_worker_runs_as_a_module() -> None:
+    payload = b"hello world"
+    done = subprocess.run(
+        [sys.executable, "-m", "llmops_ls.linter.token_worker", "cl100k_base"],
+        input=struct.pack(">I", len(payload)) + payload,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    assert struct.unpack(">I", done.stdout) == (2,)
+
+
+def test_counts_kept_in_memory_are_not_written_to_disk(fresh: Path) -> None:
+    with tokens.kept_in_memory():
+        assert tokens.count_tokens("a buffer being typed into") == 5
+    assert not fresh.exists()
+    assert tokens.count_tokens("a buffer being typed into") == 5  # from memory
+
+    tokens.count_tokens("a file on disk")
+    assert len(json.loads(fresh.read_text(encoding="utf-8"))["counts"]) == 1
+
+
+def test_idle_encodings_are_released_and_loaded_again_on_need(fresh: Path) -> None:
+    assert tokens.count_tokens("hello world") == 2
+    assert tokens.release_idle(3600) == []
+    assert tokens.loaded_encodings() == {"o200k_base"}
+
+    assert tokens.release_idle(0) == ["o200k_base"]
+    assert tokens.loaded_encodings() == frozenset()
+    assert tokens.count_tokens("tiktoken is great!") == 6
+    assert tokens.loaded_encodings() == {"o200k_base"}
+
+
+def test_requests_are_counted_whether_cached_or_not(fresh: Path) -> None:
+    before = tokens.requests_made()
+    tokens.count_tokens("hello world")
+    tokens.count_tokens("hello world")
+    tokens.count_tokens("")
+    assert tokens.requests_made() == before + 2
