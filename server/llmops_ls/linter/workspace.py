@@ -99,7 +99,7 @@ class Workspace:
         self._overlay: dict[Path, str] = dict(overlay or {})
         self._documents: dict[Path, RulesDocument] = {}
         self._all_files: list[str] | None = None
-        self._ignore_specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._ignore_specs: dict[str, list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
         # Bumped whenever cached content or the file list may be stale, so that
         # memos kept outside (load chains) know to recompute.
         self.generation = 0
@@ -294,8 +294,12 @@ class Workspace:
         A file named explicitly is included even if no tool claims it, so that
         `llmops-ls lint notes.md` and pre-commit's file lists work.
         """
+        if paths is None:  # the whole root: the file list is sorted already
+            root = str(self.root)
+            files = self.all_files()
+            return [Path(f"{root}/{r}") for r in files if classify(r) is not None]
         found: set[Path] = set()
-        for given in paths or [self.root]:
+        for given in paths:
             given = given.absolute()
             if given.is_dir():
                 found.update(self._walk_rules(given))
@@ -352,29 +356,30 @@ class Workspace:
                 yield relative
 
     def _gitignored(self, relative: str, is_dir: bool) -> bool:
-        parts = relative.split("/")
-        folder = self.root
-        for depth in range(len(parts)):
-            spec = self._ignore_spec(folder)
-            if spec is not None:
-                sub = "/".join(parts[depth:])
-                if spec.match_file(sub + "/" if is_dir and depth < len(parts) else sub):
-                    return True
-            folder = folder / parts[depth]
+        suffix = "/" if is_dir else ""
+        for base, spec in self._ignore_specs_above(relative.rpartition("/")[0]):
+            if spec.match_file(relative[len(base) :] + suffix):
+                return True
         return False
 
-    def _ignore_spec(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
-        if folder not in self._ignore_specs:
-            spec = None
-            try:
-                lines = (folder / ".gitignore").read_text(
-                    encoding="utf-8", errors="replace"
-                )
-                spec = _compile_ignore(lines.splitlines())
-            except OSError:
-                pass
-            self._ignore_specs[folder] = spec
-        return self._ignore_specs[folder]
+    def _ignore_specs_above(
+        self, folder: str
+    ) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
+        """The `.gitignore` rules of a folder and of each folder above it, root first.
+
+        Kept per folder: every file of a folder shares them, and a walk asks per file.
+        Each comes with its folder as a prefix of the paths it sees (`""` at the root).
+        """
+        known = self._ignore_specs.get(folder)
+        if known is not None:
+            return known
+        above = self._ignore_specs_above(folder.rpartition("/")[0]) if folder else []
+        spec = _read_ignore_file(self.root / folder / ".gitignore")
+        known = (
+            above if spec is None else [*above, (f"{folder}/" if folder else "", spec)]
+        )
+        self._ignore_specs[folder] = known
+        return known
 
     # -- reading -------------------------------------------------------------------
 
@@ -429,6 +434,14 @@ class Workspace:
         """Text of any file (overlay first), or None when it cannot be read."""
         doc = self.document(path)
         return None if doc.read_error else doc.text
+
+
+def _read_ignore_file(path: Path) -> pathspec.GitIgnoreSpec | None:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return _compile_ignore(lines.splitlines())
 
 
 def _compile_ignore(lines: list[str]) -> pathspec.GitIgnoreSpec:

@@ -11,18 +11,22 @@ from llmops_ls.output.report import Report
 
 
 def render(report: Report) -> str:
-    """The findings and a summary as indented JSON."""
+    """The findings and a summary as JSON, one finding per line."""
     findings = [finding_dict(report, f) for f in report.findings]
     counts: dict[str, int] = {}
     for f in report.findings:
         counts[f.severity.label] = counts.get(f.severity.label, 0) + 1
-    document = {
+    head = {
         "version": __version__,
         "files_checked": report.files_checked,
         "summary": counts,
-        "findings": findings,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    lines = [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()]
+    # One finding per line: as easy to read and diff as indented JSON, and written
+    # by the C encoder (indentation switches to the pure-Python one).
+    items = ",\n".join(f"    {json.dumps(f, ensure_ascii=False)}" for f in findings)
+    body = f'  "findings": [\n{items}\n  ]' if items else '  "findings": []'
+    return "{\n" + "\n".join(lines) + "\n" + body + "\n}\n"
 
 
 def finding_dict(report: Report, f: Finding) -> dict[str, Any]:

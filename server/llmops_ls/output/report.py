@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,14 @@ class Report:
 
     def display_path(self, relative: str) -> str:
         """A path relative to the current folder when under it, else absolute."""
-        path = Path(relative) if os.path.isabs(relative) else self.root / relative
-        try:
-            return path.relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return _display_path(str(self.root), os.getcwd(), relative)
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(root: str, cwd: str, relative: str) -> str:
+    """Cached: a file with many findings is displayed once per finding."""
+    path = Path(relative) if os.path.isabs(relative) else Path(root) / relative
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
