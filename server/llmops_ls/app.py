@@ -57,16 +57,20 @@ def build_assistant(
     from llmops_ls.gateway.client import GatewayClient, Timeouts
     from llmops_ls.gateway.filter import OutgoingFilter
     from llmops_ls.linter.tokens import count_tokens
-    from llmops_ls.routing.budgets import InMemorySpend
+    from llmops_ls.routing.budgets import CachedSpend, InMemorySpend
     from llmops_ls.routing.router import Router
 
     environ = os.environ if environ is None else environ
     loaded = loaded or load_policy(environ)
     policy = loaded.policy
     on_close = None
+    cached: CachedSpend | None = None
     if sink is None:
         service = start_telemetry(loaded, root or Path.cwd(), environ)
-        sink, spend, on_close = service.writer, spend or service.writer, service.close
+        sink, on_close = service.writer, service.close
+        if spend is None:
+            # Summing the store's costs on every request grows with the day's count.
+            spend = cached = CachedSpend(service.writer)
     memory = InMemorySpend() if spend is None else None
     router = Router(policy, spend=spend or memory, sink=sink, count=count_tokens)
     gateway = policy.gateway
@@ -89,7 +93,7 @@ def build_assistant(
         caller_from(environ),
         sink=sink,
         count=count_tokens,
-        spent=memory.add if memory is not None else None,
+        spent=memory.add if memory is not None else cached.add if cached else None,
         on_close=on_close,
     )
 

@@ -22,6 +22,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from llmops_ls import __version__
 from llmops_ls.lsp.logging import ClientLogHandler, install
+from llmops_ls.lsp.stdio import start_io
 
 if TYPE_CHECKING:
     from llmops_ls.gateway.assistant import Assistant
@@ -315,7 +316,7 @@ def serve(
     install(server.log_handler, verbose=verbose)
     logger.info("llmops-ls %s starting", __version__)
     if tcp is None:
-        server.start_io()
+        start_io(server)
         return
     host, _, port = tcp.rpartition(":")
     server.start_tcp(host or "127.0.0.1", int(port))
