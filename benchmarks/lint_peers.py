@@ -10,10 +10,14 @@ tool's JSON output.
 
 The peers come from PyPI: `pip install -e '.[bench]'`.
 
-llmops-ls runs twice per round. "cold" turns its token-count cache off, so every run
-loads the BPE vocabulary for the files over the byte bound of the token budget (the
-state of a first run on a fresh machine); "warm" keeps counts in a cache folder made
-for this benchmark (the state of every later run, and of CI that keeps the folder).
+llmops-ls runs in four states per round:
+- first run: no cache folder at all, so every file is linted and the BPE vocabulary is
+  loaded for the files over the byte bound of the token budget (a fresh machine);
+- token counts cached, `--no-cache`: every file is linted, counts come from disk;
+- findings cached, nothing changed: every file's findings come from the cache (a
+  re-run, a pre-commit hook on an untouched tree, CI that keeps the cache folder);
+- findings cached, one rule edited: before each run one rule gets a new line, in a
+  copy of the workspace, and whatever depends on it is linted again.
 The package's bytecode is compiled first, as an installed package's is.
 """
 
@@ -102,18 +106,24 @@ def parse_skillsaw(output: str) -> tuple[Counter[tuple[str, str]], set[str]]:
 
 
 LLMOPS = [str(BIN / "llmops-ls"), "lint", ".", "--format", "json"]
-WARM_CACHE = tempfile.mkdtemp(prefix="llmops-ls-bench-cache-")
+TOKENS_ONLY = tempfile.mkdtemp(prefix="llmops-ls-bench-tokens-")
+UNCHANGED = tempfile.mkdtemp(prefix="llmops-ls-bench-unchanged-")
+EDITED = tempfile.mkdtemp(prefix="llmops-ls-bench-edited-")
+FIRST_RUN = "llmops-ls, first run (no cache)"
+EDIT_ONE = "llmops-ls, findings cached, one rule edited"
 TOOLS: dict[str, tuple[list[str], Any, dict[str, str] | None]] = {
-    "llmops-ls (cold)": (
+    FIRST_RUN: (LLMOPS, parse_llmops, {**os.environ, "LLMOPS_LS_CACHE_DIR": ""}),
+    "llmops-ls, token counts cached, --no-cache": (
+        [*LLMOPS, "--no-cache"],
+        parse_llmops,
+        {**os.environ, "LLMOPS_LS_CACHE_DIR": TOKENS_ONLY},
+    ),
+    "llmops-ls, findings cached, nothing changed": (
         LLMOPS,
         parse_llmops,
-        {**os.environ, "LLMOPS_LS_CACHE_DIR": ""},
+        {**os.environ, "LLMOPS_LS_CACHE_DIR": UNCHANGED},
     ),
-    "llmops-ls (warm)": (
-        LLMOPS,
-        parse_llmops,
-        {**os.environ, "LLMOPS_LS_CACHE_DIR": WARM_CACHE},
-    ),
+    EDIT_ONE: (LLMOPS, parse_llmops, {**os.environ, "LLMOPS_LS_CACHE_DIR": EDITED}),
     "agnix": ([str(BIN / "agnix"), ".", "--format", "json"], parse_agnix, None),
     "skillsaw": (
         [str(BIN / "skillsaw"), "lint", ".", "--format", "json"],
@@ -123,32 +133,51 @@ TOOLS: dict[str, tuple[list[str], Any, dict[str, str] | None]] = {
 }
 
 
-def measure(workspace: Path, runs: int) -> list[Measurement]:
-    """Run every tool `runs` times, interleaved so that machine noise hits all alike."""
+def edit_one(workspace: Path, round_number: int) -> None:
+    """Change one rule a developer might be editing (a different one each round)."""
+    rules = sorted((workspace / ".cursor" / "rules").glob("*.mdc"))
+    rule = rules[(round_number * 37) % len(rules)]
+    with rule.open("a", encoding="utf-8") as out:
+        out.write(f"\n- Keep this rule current (edit {round_number}).\n")
+
+
+def measure(workspace: Path, scratch: Path, runs: int) -> list[Measurement]:
+    """Run every tool `runs` times, interleaved so that machine noise hits all alike.
+
+    The edited mode works in `scratch`, a copy of the workspace, so that the others
+    always see the untouched corpus.
+    """
     results = {name: Measurement(name) for name in TOOLS}
-    # Fill the warm cache once, outside the measured runs.
-    run_once(LLMOPS, workspace, TOOLS["llmops-ls (warm)"][2])
-    for _ in range(runs):
+    # Fill the caches once, outside the measured runs.
+    for name, (command, _, env) in TOOLS.items():
+        if name.startswith("llmops-ls") and name != FIRST_RUN:
+            run_once(command, scratch if name == EDIT_ONE else workspace, env)
+    for round_number in range(runs):
         for name, (command, parse, env) in TOOLS.items():
             if not Path(command[0]).exists():
                 continue
-            seconds, rss, output = run_once(command, workspace, env)
+            where = workspace
+            if name == EDIT_ONE:
+                edit_one(scratch, round_number)
+                where = scratch
+            seconds, rss, output = run_once(command, where, env)
             m = results[name]
             m.seconds.append(seconds)
             m.peak_rss_kib = max(m.peak_rss_kib, rss)
-            counts, errors = parse(output)
-            m.by_rule, m.files_with_errors = counts, len(errors)
+            if name != EDIT_ONE:
+                counts, errors = parse(output)
+                m.by_rule, m.files_with_errors = counts, len(errors)
     return [m for m in results.values() if m.seconds]
 
 
 def report(results: list[Measurement], files: int) -> str:
     """A Markdown report: speed and memory, then findings per rule per tool."""
-    ours = next(m for m in results if m.tool == "llmops-ls (cold)")
-    ours_median = statistics.median(ours.seconds)
+    base = next((m for m in results if m.tool == "agnix"), results[0])
+    base_median = statistics.median(base.seconds)
     lines = [
-        f"Corpus: {files} files. Runs per tool: {len(ours.seconds)}.",
+        f"Corpus: {files} files. Runs per tool: {len(base.seconds)}.",
         "",
-        "| tool | median wall s | min wall s | ratio to llmops-ls cold | peak RSS MiB |"
+        f"| tool | median wall s | min wall s | ratio to {base.tool} | peak RSS MiB |"
         " findings | files with an error |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -156,10 +185,12 @@ def report(results: list[Measurement], files: int) -> str:
         median = statistics.median(m.seconds)
         lines.append(
             f"| {m.tool} | {median:.3f} | {min(m.seconds):.3f} | "
-            f"{median / ours_median:.2f} | {m.peak_rss_kib / 1024:.1f} | "
+            f"{median / base_median:.2f} | {m.peak_rss_kib / 1024:.1f} | "
             f"{sum(m.by_rule.values())} | {m.files_with_errors} |"
         )
     for m in results:
+        if not m.by_rule:
+            continue
         lines += [
             "",
             f"Findings of {m.tool}:",
@@ -186,7 +217,7 @@ def main() -> int:
 
     compileall.compile_dir(Path(llmops_ls.__file__).parent, quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
-        workspace = Path(tmp)
+        workspace = Path(tmp) / "corpus"
         rules = workspace / ".cursor" / "rules"
         rules.mkdir(parents=True)
         files = 0
@@ -194,7 +225,9 @@ def main() -> int:
             shutil.copy(source, rules / source.name)
             files += 1
         (workspace / ".git").mkdir()
-        results = measure(workspace, args.runs)
+        scratch = Path(tmp) / "edited"
+        shutil.copytree(workspace, scratch)
+        results = measure(workspace, scratch, args.runs)
 
     sys.stdout.write(report(results, files))
     if args.json:

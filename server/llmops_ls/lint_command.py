@@ -9,13 +9,10 @@ from typing import TextIO
 
 from llmops_ls.config import project
 from llmops_ls.errors import UsageError
-from llmops_ls.linter import catalogue
 from llmops_ls.linter.engine import LintResult, lint_paths
 from llmops_ls.linter.finding import Severity
-from llmops_ls.linter.fixes import apply_fixes, unified_diff
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Workspace, find_root
-from llmops_ls.output import github, json_format, sarif, text
 from llmops_ls.output.report import Report
 
 MAX_FIX_PASSES = 5
@@ -63,13 +60,22 @@ def lint(options: LintOptions, out: TextIO) -> int:
         result = _fix(workspace, options, settings, result, out)
 
     report = Report(root, result.findings, result.files_checked)
+    # Each format is imported when chosen: SARIF alone reads the whole catalogue.
     if options.output_format == "json":
+        from llmops_ls.output import json_format
+
         out.write(json_format.render(report))
     elif options.output_format == "sarif":
+        from llmops_ls.output import sarif
+
         out.write(sarif.render(report))
     elif options.output_format == "github":
+        from llmops_ls.output import github
+
         out.write(github.render(report))
     elif not options.diff:
+        from llmops_ls.output import text
+
         out.write(text.render(report, colour=options.colour))
 
     if result.failures:
@@ -105,6 +111,8 @@ def _settings(root: Path, options: LintOptions) -> LintSettings:
 
 
 def _names(references: list[str], option: str) -> list[str]:
+    from llmops_ls.linter import catalogue
+
     names: list[str] = []
     for reference in references:
         if reference.upper() == "ALL":
@@ -125,6 +133,8 @@ def _fix(
     out: TextIO,
 ) -> LintResult:
     """Apply fixes until none is left (or a few passes), then re-lint what changed."""
+    from llmops_ls.linter.fixes import apply_fixes, unified_diff
+
     changed: dict[Path, tuple[str, str]] = {}
     for doc in result.files:
         findings = [f for f in result.findings if f.path == doc.relative]

@@ -164,7 +164,7 @@ def test_entries_of_deleted_files_are_dropped(tmp_path: Path) -> None:
     (root / "AGENTS.md").unlink()
     _, cache = lint(root, tmp_path / "cache")
     assert cache is not None and cache.path is not None
-    _, entries = pickle.loads(cache.path.read_bytes())
+    _, _, entries = pickle.loads(cache.path.read_bytes())
     assert str(root.resolve() / "AGENTS.md") not in entries
 
 

@@ -7,12 +7,10 @@ both exist. Every key is validated; an unknown key, a wrong type or an unknown r
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from llmops_ls.errors import ConfigError
-from llmops_ls.linter import catalogue
 from llmops_ls.linter.finding import Severity
 from llmops_ls.linter.settings import LintSettings, TokenBudgets
 
@@ -26,6 +24,8 @@ def find_config_file(root: Path) -> Path | None:
         return dedicated
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
+        import tomllib  # on first need: most runs find no project file
+
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -108,6 +108,8 @@ def _to_settings(path: Path, project: Any) -> LintSettings:
 
 
 def _rule_names(path: Path, key: str, references: list[str]) -> list[str]:
+    from llmops_ls.linter import catalogue
+
     names: list[str] = []
     for index, reference in enumerate(references):
         if reference.upper() == "ALL":
@@ -136,6 +138,8 @@ def _read_table(path: Path) -> dict[str, Any]:
 
 
 def _table_from_text(path: Path, text: str) -> dict[str, Any]:
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -7,7 +7,6 @@ these files, so they cannot disagree.
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +93,8 @@ def resolve(reference: str) -> Rule | None:
 
 
 def _read(path: Path) -> Rule:
+    import tomllib  # only when rules are looked up: a cached run reads none
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         example = data["example"]

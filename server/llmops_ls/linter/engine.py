@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llmops_ls.linter import checks, suppressions
-from llmops_ls.linter.context import CheckContext
-from llmops_ls.linter.document import RulesDocument
+from llmops_ls.linter import checks
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.registry import CHECKS
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Reads, Workspace
 
 if TYPE_CHECKING:
+    from llmops_ls.linter.context import CheckContext
+    from llmops_ls.linter.document import RulesDocument
     from llmops_ls.linter.resultcache import ResultCache
+    from llmops_ls.linter.suppressions import Suppression
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +73,9 @@ def lint_paths(
     if cache is None:
         return _lint_all(workspace, discovered, settings, jobs, record=False)
 
-    from llmops_ls.linter.resultcache import listing_digest
+    from llmops_ls.linter.resultcache import listing_key
 
-    listing = listing_digest(workspace.all_files())
+    listing = listing_key(workspace.all_files())
     kept: list[Finding] = []
     stale: list[Path] = []
     for path in discovered:
@@ -109,6 +110,8 @@ def _lint_all(
     *,
     record: bool,
 ) -> LintResult:
+    if not paths:
+        return LintResult()
     if jobs > 1 and len(paths) >= PARALLEL_MIN_FILES and hasattr(os, "fork"):
         return _lint_forked(workspace, paths, settings, jobs, record=record)
     return _lint_here(workspace, paths, settings, keep_documents=True, record=record)
@@ -122,6 +125,8 @@ def _lint_here(
     keep_documents: bool,
     record: bool = False,
 ) -> LintResult:
+    from llmops_ls.linter.context import CheckContext
+
     context = CheckContext(workspace, settings)
     result = LintResult(files_checked=len(paths))
     for path in paths:
@@ -226,6 +231,8 @@ def lint_document(
 def _apply_suppressions(
     doc: RulesDocument, context: CheckContext, findings: list[Finding]
 ) -> list[Finding]:
+    from llmops_ls.linter import suppressions
+
     items = suppressions.parse(doc)
     if not items:
         return sorted(findings, key=Finding.sort_key)
@@ -244,7 +251,7 @@ def _apply_suppressions(
 
 
 def _unused(
-    doc: RulesDocument, context: CheckContext, items: list[suppressions.Suppression]
+    doc: RulesDocument, context: CheckContext, items: list[Suppression]
 ) -> Iterable[Finding]:
     for item in items:
         if item.unknown:

@@ -29,7 +29,10 @@ class Severity(enum.IntEnum):
     @property
     def label(self) -> str:
         """The lower-case name used on the command line and in JSON."""
-        return self.name.lower()
+        return _LABELS[self]
+
+
+_LABELS = {severity: severity.name.lower() for severity in Severity}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,10 @@ class Edit:
     end: int
     new_text: str
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """Pickled as constructor arguments: loads faster than field by field."""
+        return type(self), tuple(getattr(self, name) for name in self.__match_args__)
+
 
 @dataclass(frozen=True, slots=True)
 class Fix:
@@ -48,6 +55,10 @@ class Fix:
     description: str
     edits: tuple[Edit, ...]
     safe: bool = True
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """Pickled as constructor arguments: loads faster than field by field."""
+        return type(self), tuple(getattr(self, name) for name in self.__match_args__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +69,10 @@ class Related:
     start: Position
     end: Position
     message: str
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """Pickled as constructor arguments: loads faster than field by field."""
+        return type(self), tuple(getattr(self, name) for name in self.__match_args__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +90,10 @@ class Finding:
     message: str
     fix: Fix | None = None
     related: tuple[Related, ...] = field(default=())
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """Pickled as constructor arguments: loads faster than field by field."""
+        return type(self), tuple(getattr(self, name) for name in self.__match_args__)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         """Order by file, then position, then code."""

@@ -3,7 +3,7 @@
 An entry holds a file's findings and the state of everything linting it read (see
 `Workspace.recall` and `Reads`): the file itself, the files it imports or loads with
 it, link targets and folders it probed, and, when it used the list of workspace
-files, a digest of that list. A file whose inputs are all unchanged is not linted.
+files, that list. A file whose inputs are all unchanged is not linted.
 
 A state is what `stat` says of a path: modification time in nanoseconds and size, or
 missing. As in git's index, a time that close to when the entry was made cannot prove
@@ -18,13 +18,13 @@ foreign file is ignored and replaced.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import pickle
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import fields, is_dataclass
 from pathlib import Path
@@ -36,7 +36,7 @@ from llmops_ls.linter.workspace import Reads
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 # A state this close to the moment it was taken is proven by its content, not its time.
 RACY_NANOSECONDS = 2_000_000_000
 
@@ -51,17 +51,17 @@ class _Entry:
     __slots__ = ("findings", "inputs", "listing")
 
     def __init__(
-        self, findings: list[Finding], inputs: tuple[Inputs, ...], listing: bytes
+        self, findings: list[Finding], inputs: tuple[Inputs, ...], listing: str
     ) -> None:
         self.findings = findings
         self.inputs = inputs
-        self.listing = listing  # digest of the workspace's file list, or b"" unused
+        self.listing = listing  # the workspace's file list, or "" when unused
 
-    def __getstate__(self) -> tuple[list[Finding], tuple[Inputs, ...], bytes]:
+    def __getstate__(self) -> tuple[list[Finding], tuple[Inputs, ...], str]:
         return self.findings, self.inputs, self.listing
 
     def __setstate__(
-        self, state: tuple[list[Finding], tuple[Inputs, ...], bytes]
+        self, state: tuple[list[Finding], tuple[Inputs, ...], str]
     ) -> None:
         self.findings, self.inputs, self.listing = state
 
@@ -69,8 +69,9 @@ class _Entry:
 class ResultCache:
     """Findings by file path, valid while their inputs are unchanged."""
 
-    def __init__(self, path: Path | None, entries: dict[str, _Entry]) -> None:
+    def __init__(self, path: Path | None, key: str, entries: dict[str, _Entry]) -> None:
         self.path = path
+        self.key = key
         self._entries = entries
         self._states: dict[str, State] = {}
         self._proven: dict[int, bool] = {}
@@ -89,25 +90,28 @@ class ResultCache:
         environment turned caching off) the cache only lives for this run.
         """
         folder = folder if folder is not None else default_folder()
+        key = "\0".join(
+            (
+                str(root),
+                sys.version,
+                os.path.expanduser("~"),  # `~/` imports resolve under it
+                llmops_ls.__version__,
+                _build_fingerprint(),
+                repr(_stable(settings)),
+            )
+        )
         if folder is None:
-            return cls(None, {})
-        key = hashlib.blake2b(digest_size=16)
-        for part in (
-            str(FORMAT),
-            str(root),
-            sys.version,
-            os.path.expanduser("~"),  # `~/` imports resolve under it
-            llmops_ls.__version__,
-            _build_fingerprint(),
-            repr(_stable(settings)),
-        ):
-            key.update(part.encode("utf-8", "surrogateescape") + b"\0")
-        path = folder / "lint" / f"{key.hexdigest()}.pickle"
-        return cls(path, _load(path))
+            return cls(None, key, {})
+        # The file is named by two checksums of the key and holds the key itself:
+        # a clash of names costs a rebuild, never a wrong answer.
+        data = key.encode("utf-8", "surrogateescape")
+        name = f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}.pickle"
+        path = folder / "lint" / name
+        return cls(path, key, _load(path, key))
 
     # -- reading ---------------------------------------------------------------------
 
-    def lookup(self, path: Path, listing: bytes) -> list[Finding] | None:
+    def lookup(self, path: Path, listing: str) -> list[Finding] | None:
         """The findings kept for a file, or None when it must be linted again."""
         entry = self._entries.get(str(path))
         if entry is None or (entry.listing and entry.listing != listing):
@@ -139,7 +143,7 @@ class ResultCache:
     # -- writing ---------------------------------------------------------------------
 
     def store(
-        self, path: Path, findings: list[Finding], reads: Reads, listing: bytes
+        self, path: Path, findings: list[Finding], reads: Reads, listing: str
     ) -> None:
         """Keep a file's findings with the current state of what its lint read."""
         now = time.time_ns()
@@ -151,7 +155,7 @@ class ResultCache:
                 inputs = self._shared[id(group)] = self._inputs(group, now)
             shared.append(inputs)
         self._entries[str(path)] = _Entry(
-            findings, (own, *shared), listing if reads.listed else b""
+            findings, (own, *shared), listing if reads.listed else ""
         )
         self._changed = True
 
@@ -172,10 +176,12 @@ class ResultCache:
         if self.path is None or not self._changed:
             return
         entries = self._entries
-        for entry in entries.values():  # equal input sets are written once
+        listings: dict[str, str] = {}
+        for entry in entries.values():  # equal values are written once
             entry.inputs = tuple(
                 self._interned.setdefault(inputs, inputs) for inputs in entry.inputs
             )
+            entry.listing = listings.setdefault(entry.listing, entry.listing)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(
@@ -184,7 +190,9 @@ class ResultCache:
             try:
                 with os.fdopen(handle, "wb") as out:
                     pickle.dump(
-                        (FORMAT, entries), out, protocol=pickle.HIGHEST_PROTOCOL
+                        (FORMAT, self.key, entries),
+                        out,
+                        protocol=pickle.HIGHEST_PROTOCOL,
                     )
                 os.replace(temporary, self.path)
             except BaseException:
@@ -195,11 +203,9 @@ class ResultCache:
         self._changed = False
 
 
-def listing_digest(files: list[str]) -> bytes:
-    """A digest of the workspace's file list (glob checks depend on it)."""
-    return hashlib.blake2b(
-        "\n".join(files).encode("utf-8", "surrogateescape"), digest_size=16
-    ).digest()
+def listing_key(files: list[str]) -> str:
+    """The workspace's file list as one string (glob checks depend on it)."""
+    return "\n".join(files)
 
 
 def default_folder() -> Path | None:
@@ -211,7 +217,7 @@ def default_folder() -> Path | None:
     return Path(base) / "llmops-ls"
 
 
-def _load(path: Path) -> dict[str, _Entry]:
+def _load(path: Path, key: str) -> dict[str, _Entry]:
     try:
         with path.open("rb") as handle:
             data = pickle.load(handle)
@@ -222,11 +228,12 @@ def _load(path: Path) -> dict[str, _Entry]:
         return {}
     if (
         isinstance(data, tuple)
-        and len(data) == 2
+        and len(data) == 3
         and data[0] == FORMAT
-        and isinstance(data[1], dict)
+        and data[1] == key
+        and isinstance(data[2], dict)
     ):
-        return data[1]
+        return data[2]
     return {}
 
 
@@ -243,6 +250,8 @@ def _state_of(name: str, now: int | None) -> State:
 
 def _digest(name: str) -> bytes:
     """The content of a file, or the names in a folder, as a digest."""
+    import hashlib  # only for files changed moments ago
+
     hasher = hashlib.blake2b(digest_size=16)
     try:
         if os.path.isdir(name):

@@ -14,6 +14,10 @@ class Position:
     line: int
     column: int
 
+    def __reduce__(self) -> tuple[type, tuple[int, int]]:
+        """Pickled as constructor arguments: loads faster than field by field."""
+        return Position, (self.line, self.column)
+
 
 @dataclass(slots=True)
 class SourceText:

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from llmops_ls.linter import document
-from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.kinds import Tool, classify
 from llmops_ls.linter.source import decode
 
 if TYPE_CHECKING:
     import pathspec
+
+    from llmops_ls.linter.document import RulesDocument
 
 logger = logging.getLogger(__name__)
 
@@ -402,6 +402,8 @@ class Workspace:
         return doc
 
     def _read(self, path: Path, relative: str, tool: Tool) -> RulesDocument:
+        from llmops_ls.linter import document  # parsing is not needed to walk
+
         if path in self._overlay:
             return document.build(path, relative, tool, self._overlay[path])
         try:
@@ -470,6 +472,8 @@ def _canonical(path: Path) -> Path:
 def _unreadable(
     path: Path, relative: str, tool: Tool, reason: str, size_bytes: int = 0
 ) -> RulesDocument:
+    from llmops_ls.linter import document
+
     return document.build(
         path, relative, tool, "", read_error=reason, size_bytes=size_bytes
     )
