@@ -103,3 +103,25 @@ def test_replaced_versions_of_an_edited_file_leave_no_cyclic_garbage(
         gc.enable()
 
     assert unreachable == 0
+
+
+def test_files_depend_on_what_their_shared_answers_read(tmp_path: Path) -> None:
+    rules = tmp_path / ".cursor" / "rules"
+    rules.mkdir(parents=True)
+    names = [f"r{i}.mdc" for i in range(4)]
+    for name in names:
+        (rules / name).write_text(
+            "---\ndescription: Style\nalwaysApply: true\n---\nUse tabs.\n",
+            encoding="utf-8",
+        )
+    project = Project(tmp_path)
+    project.reload_settings()
+    for name in names:
+        project.lint(rules / name)
+
+    first = (rules / names[0]).resolve()
+    others = {(rules / name).resolve() for name in names[1:]}
+    assert project.dependents([first]) == others
+
+    project.forget(first)
+    assert first not in project.dependents([rules / names[1]])

@@ -3,64 +3,73 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from llmops_ls.lsp.relint_queue import RelintQueue
+
+A, B, C = Path("/ws/a.md"), Path("/ws/b.md"), Path("/ws/c.md")
 
 
 class _Diagnostics:
     def __init__(self) -> None:
         self.linted: list[Path] = []
 
-    def relint(self, paths: Any, project: Any) -> None:
+    def relint(self, paths: Iterable[Path], project: Any) -> None:
         self.linted.extend(paths)
 
 
 class _Project:
     root = Path("/ws")
 
+    def __init__(self) -> None:
+        self.readers = {A: {B, C}, B: {C}}
+        self.asked: list[set[Path]] = []
+
+    def dependents(self, changed: Iterable[Path]) -> set[Path]:
+        changed = set(changed)
+        self.asked.append(changed)
+        return {r for path in changed for r in self.readers.get(path, ())}
+
 
 class _Session:
     def __init__(self) -> None:
         self.diagnostics = _Diagnostics()
-        self.projects = {_Project.root: _Project()}
+        self.project = _Project()
+        self.projects = {_Project.root: self.project}
 
 
 async def test_dependents_wait_for_a_pause_in_the_edits() -> None:
     session = _Session()
     queue = RelintQueue(session, quiet_seconds=0.05)  # type: ignore[arg-type]
-    project: Any = _Project()
 
     for _ in range(5):
-        queue.add([Path("/ws/a.md"), Path("/ws/b.md")], project)
+        queue.changed(A, session.project)  # type: ignore[arg-type]
         await asyncio.sleep(0.02)
         assert session.diagnostics.linted == []
     await asyncio.sleep(0.2)
 
-    assert sorted(session.diagnostics.linted) == [Path("/ws/a.md"), Path("/ws/b.md")]
+    assert sorted(session.diagnostics.linted) == [B, C]
     assert queue.pending == 0
 
 
-async def test_an_edit_with_no_dependents_still_puts_the_queue_off() -> None:
+async def test_dependents_are_looked_up_once_for_many_keystrokes() -> None:
     session = _Session()
     queue = RelintQueue(session, quiet_seconds=0.05)  # type: ignore[arg-type]
-    project: Any = _Project()
 
-    queue.add([Path("/ws/a.md")], project)
-    for _ in range(5):
-        await asyncio.sleep(0.02)
-        queue.add([], project)
-    assert session.diagnostics.linted == []
+    for path in (A, B, A, A):
+        queue.changed(path, session.project)  # type: ignore[arg-type]
     await asyncio.sleep(0.2)
 
-    assert session.diagnostics.linted == [Path("/ws/a.md")]
+    assert session.project.asked == [{A, B}]
+    assert sorted(session.diagnostics.linted) == [B, C]
 
 
 def test_without_an_event_loop_dependents_are_linted_at_once() -> None:
     session = _Session()
     queue = RelintQueue(session)  # type: ignore[arg-type]
 
-    queue.add([Path("/ws/a.md")], _Project())  # type: ignore[arg-type]
+    queue.changed(B, session.project)  # type: ignore[arg-type]
 
-    assert session.diagnostics.linted == [Path("/ws/a.md")]
+    assert session.diagnostics.linted == [C]

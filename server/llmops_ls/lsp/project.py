@@ -64,8 +64,11 @@ class Project:
         self.workspace = Workspace(self.root)
         self.findings: dict[Path, list[Finding]] = {}
         self._documents: dict[Path, RulesDocument] = {}
-        self._reads: dict[Path, frozenset[Path]] = {}
+        # What each file read: its own reads, and the read sets of the memoised
+        # answers it used, kept by identity since many files share the same ones.
+        self._reads: dict[Path, tuple[frozenset[Path], _SharedSets]] = {}
         self._readers: dict[Path, set[Path]] = {}
+        self._shared: dict[int, _SharedReads] = {}
         self._listers: set[Path] = set()
         self._config_overlays: dict[Path, str] = {}
         self._overlays: dict[Path, str] = {}
@@ -188,7 +191,7 @@ class Project:
         path = path.resolve()
         self.findings.pop(path, None)
         self._release(self._documents.pop(path, None))
-        self._record(path, frozenset(), listed=False)
+        self._record(path, frozenset(), (), listed=False)
 
     # -- linting -------------------------------------------------------------------
 
@@ -206,7 +209,7 @@ class Project:
         if previous is not doc:
             self._documents[path] = doc
             self._release(previous)
-        self._record(path, reads.paths - {path}, listed=reads.listed)
+        self._record(path, reads.own - {path}, reads.shared, listed=reads.listed)
         self.findings[path] = findings
         return LintOutcome(path, findings, failures)
 
@@ -227,8 +230,15 @@ class Project:
         """Linted files that read any of `changed` (or the file list, if `listing`)."""
         result: set[Path] = set()
         for path in changed:
-            result.update(self._readers.get(normalised(path), ()))
-            result.update(self._readers.get(path.resolve(), ()))
+            keys = {normalised(path), path.resolve()}
+            found: set[Path] = set()
+            for key in keys:
+                found.update(self._readers.get(key, ()))
+            for shared in self._shared.values():
+                if not keys.isdisjoint(shared.paths):
+                    found.update(shared.readers)
+            found.difference_update(keys)  # a file does not depend on itself
+            result.update(found)
         if listing:
             result.update(self._listers)
         return result
@@ -237,23 +247,57 @@ class Project:
         """Every file linted so far."""
         return list(self.findings)
 
-    def _record(self, path: Path, reads: frozenset[Path], *, listed: bool) -> None:
-        for old in self._reads.get(path, frozenset()) - reads:
-            readers = self._readers.get(old)
+    def _record(
+        self,
+        path: Path,
+        own: frozenset[Path],
+        shared: _SharedSets,
+        *,
+        listed: bool,
+    ) -> None:
+        old_own, old_shared = self._reads.get(path, (frozenset(), ()))
+        for gone in old_own - own:
+            readers = self._readers.get(gone)
             if readers is not None:
                 readers.discard(path)
                 if not readers:
-                    del self._readers[old]
-        for new in reads:
+                    del self._readers[gone]
+        for new in own - old_own:
             self._readers.setdefault(new, set()).add(path)
-        if reads:
-            self._reads[path] = reads
+        kept = {id(paths) for paths in shared}
+        for paths in old_shared:
+            entry = self._shared.get(id(paths))
+            if id(paths) not in kept and entry is not None:
+                entry.readers.discard(path)
+                if not entry.readers:
+                    del self._shared[id(paths)]
+        for paths in shared:
+            entry = self._shared.get(id(paths))
+            if entry is None:
+                entry = self._shared[id(paths)] = _SharedReads(paths)
+            entry.readers.add(path)
+        if own or shared:
+            self._reads[path] = (own, shared)
         else:
             self._reads.pop(path, None)
         if listed:
             self._listers.add(path)
         else:
             self._listers.discard(path)
+
+
+_SharedSets = tuple[frozenset[Path], ...]
+
+
+@dataclass(slots=True)
+class _SharedReads:
+    """A read set that memoised answers share, and the files that used it.
+
+    It holds the set itself, so the set's `id`, by which it is indexed, stays its own.
+    """
+
+    paths: frozenset[Path]
+    readers: set[Path] = field(default_factory=set)
 
 
 def _project_table(path: Path, text: str) -> dict[str, Any]:

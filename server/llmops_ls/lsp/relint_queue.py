@@ -4,9 +4,10 @@ A keystroke changes one buffer, whose own diagnostics are published at once. Oth
 files may read it: an importer, or every Cursor rule that loads along with an
 always-applied one, so one keystroke in a rule can concern all 250 rules of a
 folder. Linting those on every keystroke would make each edit wait for all of them.
-They are queued instead and linted when no buffer has changed for `QUIET_SECONDS`, a
-few at a time, yielding to the event loop between files, so a keystroke that arrives
-meanwhile is served first and puts the rest off again.
+The changed files are queued instead; when no buffer has changed for
+`QUIET_SECONDS`, the files that read them are found (once, however many keystrokes
+there were) and linted a few at a time, yielding to the event loop between files, so
+a keystroke that arrives meanwhile is served first and puts the rest off again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,35 +29,34 @@ SLICE_SECONDS = 0.005
 
 
 class RelintQueue:
-    """Files waiting to be linted again, per project, until edits pause."""
+    """Changed files whose dependents wait, per project, for the edits to pause."""
 
     def __init__(self, session: Session, quiet_seconds: float = QUIET_SECONDS) -> None:
         self.session = session
         self.quiet_seconds = quiet_seconds
+        self._changed: dict[Path, set[Path]] = {}
         self._pending: dict[Path, set[Path]] = {}
         self._last_edit = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, paths: Iterable[Path], project: Project) -> None:
-        """Queue files of a project; without an event loop they are linted now."""
-        paths = set(paths)
+    def changed(self, path: Path, project: Project) -> None:
+        """Lint the files that read `path` soon (now, without an event loop)."""
         self._last_edit = time.monotonic()
-        if not paths:
-            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self.session.diagnostics.relint(paths, project)
+            self.session.diagnostics.relint(project.dependents([path]), project)
             return
-        self._pending.setdefault(project.root, set()).update(paths)
+        self._changed.setdefault(project.root, set()).add(path)
         if self._task is None and self._timer is None:
             self._timer = loop.call_later(self.quiet_seconds, self._start)
 
     @property
     def pending(self) -> int:
-        """How many files wait to be linted."""
-        return sum(len(paths) for paths in self._pending.values())
+        """How many changed files and dependents wait."""
+        waiting = [*self._changed.values(), *self._pending.values()]
+        return sum(len(paths) for paths in waiting)
 
     def _start(self) -> None:
         self._timer = None
@@ -75,11 +74,17 @@ class RelintQueue:
             logger.exception("linting the files that depend on an edit failed")
         finally:
             self._task = None
-            if self._pending:
+            if self._changed or self._pending:
                 loop = asyncio.get_running_loop()
                 self._timer = loop.call_later(self.quiet_seconds, self._start)
 
     async def _lint_pending(self) -> None:
+        while self._changed:
+            root, changed = self._changed.popitem()
+            project = self.session.projects.get(root)
+            if project is not None:
+                found = project.dependents(changed)
+                self._pending.setdefault(root, set()).update(found)
         slice_started = time.monotonic()
         while self._pending:
             root = next(iter(self._pending))

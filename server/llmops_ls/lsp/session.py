@@ -190,7 +190,7 @@ class Session:
         project.set_overlay(path, text)
         if project.is_rules_file(path):
             self.diagnostics.lint_and_publish(path, project)
-        self.relint_queue.add(project.dependents([path]), project)
+        self.relint_queue.changed(path, project)
 
     def _preload_encoding(self) -> None:
         try:
