@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ACCEPT_COMMAND = "llmops.accept"
+RELATIVE_PATHS_KEPT = 512
+
+#: A document and the workspace folders (and root) its relative path was taken in.
+_FolderKey = tuple[str, tuple[str, ...], str | None]
 
 
 class InlineCompletion:
@@ -35,6 +39,9 @@ class InlineCompletion:
         self.server = server
         self.feedback = feedback
         self._running: dict[str, asyncio.Task[object]] = {}
+        # Path arithmetic and a stat per workspace folder on every keystroke's
+        # request would cost more than the routing: remembered per folder set.
+        self._relative_paths: dict[_FolderKey, str | None] = {}
 
     async def complete(
         self, params: types.InlineCompletionParams
@@ -85,6 +92,18 @@ class InlineCompletion:
         return types.InlineCompletionList(items=[item])
 
     def _relative(self, uri: str) -> str | None:
+        workspace = self.server.workspace
+        key = (uri, tuple(workspace.folders), workspace.root_uri)
+        try:
+            return self._relative_paths[key]
+        except KeyError:
+            pass
+        if len(self._relative_paths) >= RELATIVE_PATHS_KEPT:
+            self._relative_paths.clear()
+        relative = self._relative_paths[key] = self._compute_relative(uri)
+        return relative
+
+    def _compute_relative(self, uri: str) -> str | None:
         path = uri_to_path(uri)
         if path is None:
             return None

@@ -4,10 +4,16 @@ In `serve`, stdout carries the protocol, so the package's loggers are routed her
 never to a stream handler on stdout. Records emitted before the client has sent
 `initialized` (or from other threads, such as the file watcher) are queued and sent
 from the event loop.
+
+Records below WARNING emitted on the event loop go out `INFO_DELAY_SECONDS` later, in
+one batch: the gateway client logs a line per request just before its answer is
+ready, and sending that line first would put a write, and a wake-up of the editor,
+ahead of the answer. A warning or error goes out at once, after whatever waits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections import deque
@@ -15,6 +21,7 @@ from collections.abc import Callable
 
 MAX_BUFFERED_RECORDS = 500
 MAX_ARGUMENT_CHARS = 200
+INFO_DELAY_SECONDS = 0.005
 
 Sender = Callable[[int, str], None]
 
@@ -29,6 +36,7 @@ class ClientLogHandler(logging.Handler):
         self._schedule: Callable[[Callable[[], None]], object] | None = None
         self._loop_thread: int | None = None
         self._sending = threading.local()
+        self._deferred: asyncio.TimerHandle | None = None
         self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
 
     def attach(
@@ -42,6 +50,7 @@ class ClientLogHandler(logging.Handler):
 
     def detach(self) -> None:
         """Stop forwarding (the connection is closing); records are buffered again."""
+        self.flush()
         self._sender = None
         self._schedule = None
 
@@ -58,12 +67,27 @@ class ClientLogHandler(logging.Handler):
         if self._sender is None:
             return
         if threading.get_ident() == self._loop_thread:
-            self.flush()
+            if record.levelno >= logging.WARNING:
+                self.flush()
+            elif self._deferred is None:
+                self._defer_flush()
         elif self._schedule is not None:
             self._schedule(self.flush)
 
+    def _defer_flush(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # The loop has ended (an exit without shutdown): nothing to wait for.
+            self.flush()
+            return
+        self._deferred = loop.call_later(INFO_DELAY_SECONDS, self.flush)
+
     def flush(self) -> None:
         """Send every buffered record (on the event loop thread)."""
+        if self._deferred is not None:
+            self._deferred.cancel()
+            self._deferred = None
         sender = self._sender
         if sender is None:
             return
