@@ -157,6 +157,26 @@ def test_a_rule_turned_always_on_reaches_every_rule_of_the_project(
     assert after.findings == fresh(root)
 
 
+def test_editing_a_rule_below_its_front_matter_keeps_the_other_rules(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ws"
+    write_tree(
+        root,
+        {
+            ".cursor/rules/a.mdc": "---\nalwaysApply: true\n---\n- Use pnpm.\n",
+            ".cursor/rules/b.mdc": "---\ndescription: x\n---\n- Use npm.\n",
+            ".cursor/rules/c.mdc": "---\ndescription: y\n---\n- Use yarn.\n",
+        },
+    )
+    lint(root, tmp_path / "cache")
+    # Every rule's chain looked at b.mdc's front matter, none at its body.
+    write_tree(root, {".cursor/rules/b.mdc": "---\ndescription: x\n---\n- Use bun.\n"})
+    result, cache = lint(root, tmp_path / "cache")
+    assert cache is not None and cache.hits == 2
+    assert result.findings == fresh(root)
+
+
 def test_entries_of_deleted_files_are_dropped(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write_tree(root, TREE)
@@ -194,6 +214,7 @@ CONTENTS = {
     ],
     ".cursor/rules/two.mdc": [
         "---\nalwaysApply: false\ndescription: x\n---\n- Indent with 2 spaces.\n",
+        "---\nalwaysApply: false\ndescription: x\n---\n- Indent with tabs.\n",
         "---\nalwaysApply: true\n---\n- Indent with 2 spaces.\n",
         "---\nalwaysApply: true\n---\n- Run the full test suite before every commit.\n",
     ],

@@ -332,7 +332,7 @@ def _always_on(
     def members() -> list[Path]:
         result: list[Path] = []
         for relative in _files_under(workspace, prefix):
-            doc = workspace.document(workspace.root / relative)
+            doc = workspace.front_matter_document(workspace.root / relative)
             if doc.read_error is None and predicate(doc):
                 result.append(doc.path)
         return result

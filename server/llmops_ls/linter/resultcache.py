@@ -41,8 +41,12 @@ FORMAT = 2
 RACY_NANOSECONDS = 2_000_000_000
 
 # (modification time in ns, size, digest of content or None), or None when missing.
+# For a file read for its front matter only, the digest is of that part and always
+# kept; a time of -1 there means the time proved nothing and the digest decides.
 State = tuple[int, int, bytes | None] | None
 Inputs = frozenset[tuple[str, State]]
+# Prefix of the names of front-matter inputs (file names are absolute paths).
+FRONT = "front matter:"
 
 
 class _Entry:
@@ -69,9 +73,16 @@ class _Entry:
 class ResultCache:
     """Findings by file path, valid while their inputs are unchanged."""
 
-    def __init__(self, path: Path | None, key: str, entries: dict[str, _Entry]) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        key: str,
+        entries: dict[str, _Entry],
+        max_file_bytes: int,
+    ) -> None:
         self.path = path
         self.key = key
+        self.max_file_bytes = max_file_bytes
         self._entries = entries
         self._states: dict[str, State] = {}
         self._proven: dict[int, bool] = {}
@@ -100,14 +111,15 @@ class ResultCache:
                 repr(_stable(settings)),
             )
         )
+        limit = settings.max_file_bytes
         if folder is None:
-            return cls(None, key, {})
+            return cls(None, key, {}, limit)
         # The file is named by two checksums of the key and holds the key itself:
         # a clash of names costs a rebuild, never a wrong answer.
         data = key.encode("utf-8", "surrogateescape")
         name = f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}.pickle"
         path = folder / "lint" / name
-        return cls(path, key, _load(path, key))
+        return cls(path, key, _load(path, key), limit)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -120,14 +132,27 @@ class ResultCache:
             proven = self._proven.get(id(inputs))
             if proven is None:
                 proven = self._proven[id(inputs)] = all(
-                    self._state(name, state is not None and state[2] is not None)
-                    == state
-                    for name, state in inputs
+                    self._holds(name, state) for name, state in inputs
                 )
             if not proven:
                 return None
         self.hits += 1
         return entry.findings
+
+    def _holds(self, name: str, state: State) -> bool:
+        if not name.startswith(FRONT):
+            return (
+                self._state(name, state is not None and state[2] is not None) == state
+            )
+        name = name[len(FRONT) :]
+        now = self._state(name, False)
+        if state is None or now is None:
+            return now is None and state is None
+        if now[:2] == state[:2]:
+            return True
+        # The file changed, maybe only below its front matter.
+        current = self._front_state(name, None)
+        return current is not None and current[2] == state[2]
 
     def _state(self, name: str, with_digest: bool) -> State:
         """The state of a path now; the digest only where the entry kept one."""
@@ -147,21 +172,44 @@ class ResultCache:
     ) -> None:
         """Keep a file's findings with the current state of what its lint read."""
         now = time.time_ns()
-        own = self._inputs(reads.own | {path}, now)
+        own = self._inputs(reads.own | {path}, reads.own_front_only, now)
         shared = []
-        for group in reads.shared:
+        for group, front_only in zip(
+            reads.shared, reads.shared_front_only, strict=True
+        ):
             inputs = self._shared.get(id(group))
             if inputs is None:
-                inputs = self._shared[id(group)] = self._inputs(group, now)
+                inputs = self._shared[id(group)] = self._inputs(group, front_only, now)
             shared.append(inputs)
         self._entries[str(path)] = _Entry(
             findings, (own, *shared), listing if reads.listed else ""
         )
         self._changed = True
 
-    def _inputs(self, paths: Iterable[Path], now: int) -> Inputs:
-        inputs = frozenset((str(p), _state_of(str(p), now)) for p in paths)
+    def _inputs(
+        self, paths: Iterable[Path], front_only: frozenset[Path], now: int
+    ) -> Inputs:
+        inputs = frozenset(
+            (FRONT + str(p), self._front_state(str(p), now))
+            if p in front_only
+            else (str(p), _state_of(str(p), now))
+            for p in paths
+        )
         return self._interned.setdefault(inputs, inputs)
+
+    def _front_state(self, name: str, now: int | None) -> State:
+        """The stat of a file with a digest of what decides its front matter."""
+        key = FRONT + name
+        if key in self._states:
+            return self._states[key]
+        state = _state_of(name, None)
+        if state is not None:
+            time_ns = state[0]
+            if now is not None and now - time_ns < RACY_NANOSECONDS:
+                time_ns = -1
+            state = (time_ns, state[1], _front_digest(name, self.max_file_bytes))
+        self._states[key] = state
+        return state
 
     def forget_missing(self, present: Iterable[Path]) -> None:
         """Drop entries of files that no longer exist among `present` (a full run)."""
@@ -264,6 +312,31 @@ def _digest(name: str) -> bytes:
     except OSError:
         return b"unreadable"
     return hasher.digest()
+
+
+def _front_digest(name: str, max_file_bytes: int) -> bytes:
+    """A digest of the front matter block as parsed, and of whether the file reads.
+
+    The same scan the documents use decides where the block ends, so an edit below
+    it changes nothing here; a file that became unreadable (binary, too large) does.
+    """
+    import hashlib
+
+    from llmops_ls.linter.markdown import scan_front_matter
+    from llmops_ls.linter.source import SourceText, decode
+
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return b"unreadable"
+    if len(data) > max_file_bytes or b"\0" in data[:8192]:
+        return b"unreadable"
+    block = scan_front_matter(SourceText(decode(data)[0]))
+    head = "" if block is None or not block.closed else block.body
+    return hashlib.blake2b(
+        head.encode("utf-8", "surrogatepass"), digest_size=16
+    ).digest()
 
 
 def _build_fingerprint() -> str:

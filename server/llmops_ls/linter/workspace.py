@@ -49,11 +49,19 @@ class Reads:
     share, so that they can be checked once), and `listed` says whether the list of
     every file in the workspace was used (a glob's matches, say). A change to any of
     them may change the findings.
+
+    `own_front_only` and `shared_front_only` (in the order of `shared`) say which
+    paths were read only for their front matter (and whether they can be read at
+    all). Which rules are always applied depends on every rule's front matter but
+    not on the rest of its text, so a cache can keep findings when only the body of
+    such a file changed; everything else may treat every path alike.
     """
 
     own: frozenset[Path]
     shared: tuple[frozenset[Path], ...]
     listed: bool
+    own_front_only: frozenset[Path] = frozenset()
+    shared_front_only: tuple[frozenset[Path], ...] = ()
 
     @property
     def paths(self) -> frozenset[Path]:
@@ -67,6 +75,7 @@ class _Recalled:
 
     value: object
     reads: frozenset[Path]
+    front_only: frozenset[Path]
     listed: bool
 
 
@@ -111,8 +120,9 @@ class Workspace:
         # What the current lint has read, while one is being recorded (or what a
         # memoised answer being computed reads), and the memoised answers it used.
         self._reads: set[Path] | None = None
+        self._fronts: set[Path] = set()  # read for their front matter
         self._listed = False
-        self._shared: dict[int, frozenset[Path]] = {}
+        self._shared: dict[int, _Recalled] = {}
         self._computing = 0
 
     # -- recording what a lint depends on ------------------------------------------
@@ -120,15 +130,23 @@ class Workspace:
     def start_recording(self) -> None:
         """Begin collecting the files read, and whether files are listed."""
         self._reads = set()
+        self._fronts = set()
         self._listed = False
         self._shared = {}
 
     def stop_recording(self) -> Reads:
         """What was read since `start_recording`."""
+        own = self._reads or set()
+        shared = list(self._shared.values())
         reads = Reads(
-            frozenset(self._reads or ()), tuple(self._shared.values()), self._listed
+            frozenset(own | self._fronts),
+            tuple(entry.reads for entry in shared),
+            self._listed,
+            frozenset(self._fronts - own),
+            tuple(entry.front_only for entry in shared),
         )
         self._reads = None
+        self._fronts = set()
         self._listed = False
         self._shared = {}
         return reads
@@ -148,21 +166,24 @@ class Workspace:
         """
         entry = memo.get(key)
         if not isinstance(entry, _Recalled):
-            outer, outer_listed = self._reads, self._listed
-            self._reads, self._listed = set(), False
+            outer = self._reads, self._fronts, self._listed
+            self._reads, self._fronts, self._listed = set(), set(), False
             self._computing += 1
             try:
                 value = compute()
             finally:
-                inner, inner_listed = self._reads, self._listed
-                self._reads, self._listed = outer, outer_listed
+                full, fronts, listed = self._reads, self._fronts, self._listed
+                self._reads, self._fronts, self._listed = outer
                 self._computing -= 1
-            entry = memo[key] = _Recalled(value, frozenset(inner), inner_listed)
+            entry = memo[key] = _Recalled(
+                value, frozenset(full | fronts), frozenset(fronts - full), listed
+            )
         if self._reads is not None:
             if self._computing:  # part of a larger answer: its reads include these
-                self._reads.update(entry.reads)
+                self._reads.update(entry.reads - entry.front_only)
+                self._fronts.update(entry.front_only)
             else:
-                self._shared[id(entry.reads)] = entry.reads
+                self._shared[id(entry.reads)] = entry
             self._listed = self._listed or entry.listed
         return cast("T", entry.value)
 
@@ -272,6 +293,20 @@ class Workspace:
         if known is None:
             known = self._exists[key] = key in self._overlay or key.is_file()
         return known
+
+    def front_matter_document(self, path: Path) -> RulesDocument:
+        """The document, for a caller that looks only at its front matter.
+
+        It is recorded as such (see `Reads`), not as a read of the whole text.
+        """
+        reads, self._reads = self._reads, None
+        try:
+            doc = self.document(path)
+        finally:
+            self._reads = reads
+        if reads is not None:
+            self._fronts.add(doc.path)
+        return doc
 
     def is_dir(self, path: Path) -> bool:
         """Whether a folder exists on disk (recorded like a file read)."""
