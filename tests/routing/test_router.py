@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+import pytest
+
 from llmops_ls.config.policy import Policy, parse_policy
 from llmops_ls.routing.budgets import BudgetScope, InMemorySpend, SpendEntry, window
 from llmops_ls.routing.classifier import classify
@@ -102,6 +104,28 @@ def test_signals_are_found_in_the_prompt() -> None:
     )
     assert Signal.CONCURRENCY in features.signals
     assert Signal.SECURITY_REVIEW not in features.signals
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Is this JWT verification code safe? We accept tokens from two issuers.",
+        "Check the callback for open redirects.",
+        "Could this URL fetcher allow SSRF or path traversal?",
+        "Look for token leakage in the request logs.",
+    ],
+)
+def test_security_questions_are_security_reviews(prompt: str) -> None:
+    assert Signal.SECURITY_REVIEW in extract(Request(RequestKind.CHAT, prompt)).signals
+
+
+@pytest.mark.parametrize(
+    "prompt", ["Is this function pure?", "Make the redirect go to /home."]
+)
+def test_near_misses_are_not_security_reviews(prompt: str) -> None:
+    assert (
+        Signal.SECURITY_REVIEW not in extract(Request(RequestKind.CHAT, prompt)).signals
+    )
 
 
 def test_dependency_injection_is_not_a_security_review() -> None:

@@ -113,7 +113,11 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"\bsecurity\b|\baudit\b|\bcsrf\b|\bxss\b|\binjection attacks?\b"
         r"|\b(?:sql|command|code|html|ldap|template|prompt) injection\b"
         r"|\bsession fixation\b|\btiming attacks?\b|\bvulnerab|\biam\b"
-        r"|\b(?:is|are) (?:this|these|it) (?:code )?safe\b",
+        # OWASP's names for classes of flaw, and a question whether code is safe
+        # ("is this JWT verification code safe?").
+        r"|\bopen redirects?\b|\bssrf\b|\bpath traversal\b|\bprivilege escalation\b"
+        r"|\b(?:token|secret|credential)s? leak"
+        r"|\b(?:is|are) (?:this|these|it)(?: [\w-]+){0,3} (?:safe|secure)\b",
         re.IGNORECASE,
     ),
     Signal.CROSS_MODULE_DEBUG: re.compile(
