@@ -141,3 +141,16 @@ def test_requests_are_counted_whether_cached_or_not(fresh: Path) -> None:
     tokens.count_tokens("hello world")
     tokens.count_tokens("")
     assert tokens.requests_made() == before + 2
+
+
+def test_a_block_inside_another_uses_the_outer_worker(fresh: Path) -> None:
+    with tokens.counted_in_worker():
+        tokens.count_tokens("outer")
+        outer = tokens._workers.get()
+        with tokens.counted_in_worker():
+            assert tokens._workers.get() is outer
+            tokens.count_tokens("inner")
+        assert outer is not None
+        process = outer["o200k_base"]._process
+        assert process is not None and process.poll() is None
+    assert tokens.loaded_encodings() == frozenset()

@@ -142,8 +142,12 @@ def counted_in_worker() -> Iterator[None]:
     """Count what the caches miss in a worker process that ends with the block.
 
     An encoding this process has already loaded is used directly. Should the worker
-    fail to start or die, counting falls back to this process.
+    fail to start or die, counting falls back to this process. Inside another such
+    block, the outer block's worker is used.
     """
+    if _workers.get() is not None:
+        yield
+        return
     workers: dict[str, _Worker] = {}
     token = _workers.set(workers)
     try:

@@ -51,9 +51,9 @@ class Diagnostics:
             # token counts on disk, where they would push out those of real files.
             with tokens.kept_in_memory():
                 outcome = project.lint(path)
-            self.encodings.watch()
         else:
             outcome = project.lint(path)
+        self.encodings.watch()
         for failure in outcome.failures:
             logger.error(
                 "check %s failed on %s; its findings are missing: %s",
@@ -113,15 +113,20 @@ class Diagnostics:
             )
 
     def relint(self, paths: Iterable[Path], project: Project) -> None:
-        """Lint several files again, each from its buffer if open or else from disk."""
-        for path in sorted(set(paths)):
-            # Its cached document may hold what it read from the changed files.
-            project.file_changed(path)
-            if project.workspace.exists(path):
-                self.lint_and_publish(path, project)
-            else:
-                project.forget(path)
-                self.clear(path)
+        """Lint several files again, each from its buffer if open or else from disk.
+
+        Counts missing from the caches are made by a worker process, as in the
+        start-up scan, unless the vocabulary is loaded here already.
+        """
+        with tokens.counted_in_worker():
+            for path in sorted(set(paths)):
+                # Its cached document may hold what it read from the changed files.
+                project.file_changed(path)
+                if project.workspace.exists(path):
+                    self.lint_and_publish(path, project)
+                else:
+                    project.forget(path)
+                    self.clear(path)
 
     def publish_config(self, project: Project) -> None:
         """Show an invalid project file's error in that file, or clear it once fixed."""

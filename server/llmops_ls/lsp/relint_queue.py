@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from llmops_ls.linter import tokens
+
 if TYPE_CHECKING:
     from llmops_ls.lsp.project import Project
     from llmops_ls.lsp.session import Session
@@ -69,7 +71,8 @@ class RelintQueue:
 
     async def _run(self) -> None:
         try:
-            await self._lint_pending()
+            with tokens.counted_in_worker():
+                await self._lint_pending()
         except Exception:
             logger.exception("linting the files that depend on an edit failed")
         finally:
