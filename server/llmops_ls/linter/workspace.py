@@ -77,6 +77,21 @@ class _Recalled:
     reads: frozenset[Path]
     front_only: frozenset[Path]
     listed: bool
+    # Memoised answers used while computing this one: kept apart, not copied in, so
+    # that an answer every file uses is one set, checked once.
+    nested: tuple[_Recalled, ...]
+
+
+class _Recording:
+    """What is being read: by a whole lint, or while a memoised answer is computed."""
+
+    __slots__ = ("fronts", "listed", "reads", "used")
+
+    def __init__(self) -> None:
+        self.reads: set[Path] = set()
+        self.fronts: set[Path] = set()  # read for their front matter
+        self.listed = False
+        self.used: list[_Recalled] = []
 
 
 def find_root(start: Path) -> Path:
@@ -119,42 +134,39 @@ class Workspace:
         self._existence_memos: dict[str, dict[object, object]] = {}
         # What the current lint has read, while one is being recorded (or what a
         # memoised answer being computed reads), and the memoised answers it used.
-        self._reads: set[Path] | None = None
-        self._fronts: set[Path] = set()  # read for their front matter
-        self._listed = False
-        self._shared: dict[int, _Recalled] = {}
-        self._computing = 0
+        self._recording: _Recording | None = None
 
     # -- recording what a lint depends on ------------------------------------------
 
     def start_recording(self) -> None:
         """Begin collecting the files read, and whether files are listed."""
-        self._reads = set()
-        self._fronts = set()
-        self._listed = False
-        self._shared = {}
+        self._recording = _Recording()
 
     def stop_recording(self) -> Reads:
         """What was read since `start_recording`."""
-        own = self._reads or set()
-        shared = list(self._shared.values())
-        reads = Reads(
-            frozenset(own | self._fronts),
-            tuple(entry.reads for entry in shared),
-            self._listed,
-            frozenset(self._fronts - own),
-            tuple(entry.front_only for entry in shared),
+        recording = self._recording or _Recording()
+        self._recording = None
+        shared: dict[int, _Recalled] = {}
+        pending = list(recording.used)
+        while pending:
+            entry = pending.pop()
+            if id(entry) not in shared:
+                shared[id(entry)] = entry
+                pending.extend(entry.nested)
+        entries = list(shared.values())
+        own, fronts = recording.reads, recording.fronts
+        return Reads(
+            frozenset(own | fronts),
+            tuple(entry.reads for entry in entries),
+            recording.listed or any(entry.listed for entry in entries),
+            frozenset(fronts - own),
+            tuple(entry.front_only for entry in entries),
         )
-        self._reads = None
-        self._fronts = set()
-        self._listed = False
-        self._shared = {}
-        return reads
 
     def depend_on(self, path: Path) -> None:
         """Record a path looked at without the workspace (a folder listed, say)."""
-        if self._reads is not None:
-            self._reads.add(path)
+        if self._recording is not None:
+            self._recording.reads.add(path)
 
     def recall(
         self, memo: MutableMapping[Any, Any], key: Hashable, compute: Callable[[], T]
@@ -166,25 +178,21 @@ class Workspace:
         """
         entry = memo.get(key)
         if not isinstance(entry, _Recalled):
-            outer = self._reads, self._fronts, self._listed
-            self._reads, self._fronts, self._listed = set(), set(), False
-            self._computing += 1
+            outer, inner = self._recording, _Recording()
+            self._recording = inner
             try:
                 value = compute()
             finally:
-                full, fronts, listed = self._reads, self._fronts, self._listed
-                self._reads, self._fronts, self._listed = outer
-                self._computing -= 1
+                self._recording = outer
             entry = memo[key] = _Recalled(
-                value, frozenset(full | fronts), frozenset(fronts - full), listed
+                value,
+                frozenset(inner.reads | inner.fronts),
+                frozenset(inner.fronts - inner.reads),
+                inner.listed,
+                tuple({id(e): e for e in inner.used}.values()),
             )
-        if self._reads is not None:
-            if self._computing:  # part of a larger answer: its reads include these
-                self._reads.update(entry.reads - entry.front_only)
-                self._fronts.update(entry.front_only)
-            else:
-                self._shared[id(entry.reads)] = entry
-            self._listed = self._listed or entry.listed
+        if self._recording is not None:
+            self._recording.used.append(entry)
         return cast("T", entry.value)
 
     # -- overlays and invalidation -------------------------------------------------
@@ -287,8 +295,8 @@ class Workspace:
         closes: a large file links the same targets many times, on every edit.
         """
         key = _canonical(path)
-        if self._reads is not None:
-            self._reads.add(key)
+        if self._recording is not None:
+            self._recording.reads.add(key)
         known = self._exists.get(key)
         if known is None:
             known = self._exists[key] = key in self._overlay or key.is_file()
@@ -299,19 +307,19 @@ class Workspace:
 
         It is recorded as such (see `Reads`), not as a read of the whole text.
         """
-        reads, self._reads = self._reads, None
+        recording, self._recording = self._recording, None
         try:
             doc = self.document(path)
         finally:
-            self._reads = reads
-        if reads is not None:
-            self._fronts.add(doc.path)
+            self._recording = recording
+        if recording is not None:
+            recording.fronts.add(doc.path)
         return doc
 
     def is_dir(self, path: Path) -> bool:
         """Whether a folder exists on disk (recorded like a file read)."""
-        if self._reads is not None:
-            self._reads.add(_canonical(path))
+        if self._recording is not None:
+            self._recording.reads.add(_canonical(path))
         return os.path.isdir(path)
 
     def is_excluded(self, relative: str, is_dir: bool = False) -> bool:
@@ -351,7 +359,8 @@ class Workspace:
 
     def all_files(self) -> list[str]:
         """Every non-ignored file under the root, as POSIX relative paths (cached)."""
-        self._listed = True
+        if self._recording is not None:
+            self._recording.listed = True
         if self._all_files is None:
             self._all_files = sorted(self._walk(self.root))
         return self._all_files
@@ -425,8 +434,8 @@ class Workspace:
         empty text, never an exception.
         """
         path = _canonical(path)
-        if self._reads is not None:
-            self._reads.add(path)
+        if self._recording is not None:
+            self._recording.reads.add(path)
         cached = self._documents.get(path)
         if cached is not None:
             return cached
