@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linting import write_tree
+from llmops_ls.linter import resultcache
 from llmops_ls.linter.engine import LintResult, lint_paths
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.resultcache import ResultCache
@@ -175,6 +177,32 @@ def test_editing_a_rule_below_its_front_matter_keeps_the_other_rules(
     result, cache = lint(root, tmp_path / "cache")
     assert cache is not None and cache.hits == 2
     assert result.findings == fresh(root)
+
+
+def test_new_times_on_unchanged_files_are_proven_by_content_then_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "ws"
+    write_tree(root, TREE)
+    first, _ = lint(root, tmp_path / "cache")
+    # A fresh checkout of the same commit: every file has a new time.
+    checkout = time.time() - 60
+    for path in root.rglob("*"):
+        os.utime(path, (checkout, checkout))
+    again, cache = lint(root, tmp_path / "cache")
+    assert cache is not None and cache.hits == 4
+    assert again.findings == first.findings
+    reads: list[str] = []
+    original = resultcache._digest
+
+    def counted(name: str) -> bytes:
+        reads.append(name)
+        return original(name)
+
+    monkeypatch.setattr(resultcache, "_digest", counted)
+    _, third = lint(root, tmp_path / "cache")
+    assert third is not None and third.hits == 4
+    assert reads == []  # the new times were kept: nothing had to be read
 
 
 def test_entries_of_deleted_files_are_dropped(tmp_path: Path) -> None:

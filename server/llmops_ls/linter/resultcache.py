@@ -5,10 +5,13 @@ An entry holds a file's findings and the state of everything linting it read (se
 it, link targets and folders it probed, and, when it used the list of workspace
 files, that list. A file whose inputs are all unchanged is not linted.
 
-A state is what `stat` says of a path: modification time in nanoseconds and size, or
-missing. As in git's index, a time that close to when the entry was made cannot prove
-that the file did not change again within the clock's resolution, so such a state
-also keeps a digest of the content (of the names, for a folder) and is checked by it.
+A state is what `stat` says of a path (modification time in nanoseconds and size, or
+missing) and a digest of its content (of the names in it, for a folder). Unchanged
+times prove a file unchanged without reading it; when they differ (an edit, or a
+fresh checkout that gave every file a new time) the content decides, so a cache kept
+between CI jobs still serves, and the new times are kept. As in git's index, a time
+that close to when the entry was made proves nothing (the file may have changed again
+within the clock's resolution), so then the content always decides.
 
 One cache file per workspace root, settings, package build and Python version lives in
 the cache folder shared with token counts. It is written whole to a temporary file and
@@ -40,9 +43,9 @@ FORMAT = 2
 # A state this close to the moment it was taken is proven by its content, not its time.
 RACY_NANOSECONDS = 2_000_000_000
 
-# (modification time in ns, size, digest of content or None), or None when missing.
-# For a file read for its front matter only, the digest is of that part and always
-# kept; a time of -1 there means the time proved nothing and the digest decides.
+# (modification time in ns, size, digest), or None when missing. The digest is of the
+# content (of the names, for a folder; of the front matter, for `FRONT` inputs). A time
+# of -1 means it was too recent to prove anything, so the digest decides.
 State = tuple[int, int, bytes | None] | None
 Inputs = frozenset[tuple[str, State]]
 # Prefix of the names of front-matter inputs (file names are absolute paths).
@@ -84,8 +87,10 @@ class ResultCache:
         self.key = key
         self.max_file_bytes = max_file_bytes
         self._entries = entries
-        self._states: dict[str, State] = {}
-        self._proven: dict[int, bool] = {}
+        self._stats: dict[str, tuple[int, int] | None] = {}
+        self._digests: dict[str, bytes] = {}
+        self._verdicts: dict[int, bool] = {}
+        self._retimed: set[int] = set()  # inputs proven by content, not by times
         self._shared: dict[int, Inputs] = {}
         self._interned: dict[Inputs, Inputs] = {}
         self._changed = False
@@ -129,41 +134,71 @@ class ResultCache:
         if entry is None or (entry.listing and entry.listing != listing):
             return None
         for inputs in entry.inputs:
-            proven = self._proven.get(id(inputs))
-            if proven is None:
-                proven = self._proven[id(inputs)] = all(
-                    self._holds(name, state) for name, state in inputs
-                )
-            if not proven:
+            if not self._proven(inputs):
                 return None
+        if any(id(inputs) in self._retimed for inputs in entry.inputs):
+            # Proven by content under new times (a fresh checkout, a restored
+            # cache): keep the new times so that the next run need not read.
+            entry.inputs = tuple(self._retime(inputs) for inputs in entry.inputs)
+            self._changed = True
         self.hits += 1
         return entry.findings
 
-    def _holds(self, name: str, state: State) -> bool:
-        if not name.startswith(FRONT):
-            return (
-                self._state(name, state is not None and state[2] is not None) == state
+    def _proven(self, inputs: Inputs) -> bool:
+        known = self._verdicts.get(id(inputs))
+        if known is None:
+            known = self._verdicts[id(inputs)] = all(
+                self._holds(name, state, inputs) for name, state in inputs
             )
-        name = name[len(FRONT) :]
-        now = self._state(name, False)
-        if state is None or now is None:
-            return now is None and state is None
-        if now[:2] == state[:2]:
-            return True
-        # The file changed, maybe only below its front matter.
-        current = self._front_state(name, None)
-        return current is not None and current[2] == state[2]
+        return known
 
-    def _state(self, name: str, with_digest: bool) -> State:
-        """The state of a path now; the digest only where the entry kept one."""
-        key = f"{name}\0" if with_digest else name
-        if key in self._states:
-            return self._states[key]
-        state = _state_of(name, time.time_ns() if with_digest else None)
-        if with_digest and state is not None and state[2] is None:
-            state = (state[0], state[1], _digest(name))
-        self._states[key] = state
-        return state
+    def _holds(self, name: str, state: State, inputs: Inputs) -> bool:
+        """Whether a path is as it was: the same times, or else the same content."""
+        path = name[len(FRONT) :] if name.startswith(FRONT) else name
+        now = self._stat(path)
+        if state is None or now is None:
+            return state is None and now is None
+        if now == state[:2]:
+            return True
+        self._retimed.add(id(inputs))
+        return self._digest(name) == state[2]
+
+    def _retime(self, inputs: Inputs) -> Inputs:
+        now = time.time_ns()
+        fresh = frozenset((name, self._state(name, now)) for name, _ in inputs)
+        return self._interned.setdefault(fresh, fresh)
+
+    def _stat(self, path: str) -> tuple[int, int] | None:
+        if path in self._stats:
+            return self._stats[path]
+        try:
+            info = os.stat(path)
+        except OSError:
+            stat = None
+        else:
+            stat = (info.st_mtime_ns, info.st_size)
+        self._stats[path] = stat
+        return stat
+
+    def _digest(self, name: str) -> bytes:
+        """Of the content, the names in a folder, or (for `FRONT`) the front matter."""
+        known = self._digests.get(name)
+        if known is None:
+            if name.startswith(FRONT):
+                known = _front_digest(name[len(FRONT) :], self.max_file_bytes)
+            else:
+                known = _digest(name)
+            self._digests[name] = known
+        return known
+
+    def _state(self, name: str, now: int) -> State:
+        """A path's state for keeping: its times (-1 when too recent) and digest."""
+        path = name[len(FRONT) :] if name.startswith(FRONT) else name
+        stat = self._stat(path)
+        if stat is None:
+            return None
+        time_ns = -1 if now - stat[0] < RACY_NANOSECONDS else stat[0]
+        return (time_ns, stat[1], self._digest(name))
 
     # -- writing ---------------------------------------------------------------------
 
@@ -189,27 +224,9 @@ class ResultCache:
     def _inputs(
         self, paths: Iterable[Path], front_only: frozenset[Path], now: int
     ) -> Inputs:
-        inputs = frozenset(
-            (FRONT + str(p), self._front_state(str(p), now))
-            if p in front_only
-            else (str(p), _state_of(str(p), now))
-            for p in paths
-        )
+        names = (FRONT + str(p) if p in front_only else str(p) for p in paths)
+        inputs = frozenset((name, self._state(name, now)) for name in names)
         return self._interned.setdefault(inputs, inputs)
-
-    def _front_state(self, name: str, now: int | None) -> State:
-        """The stat of a file with a digest of what decides its front matter."""
-        key = FRONT + name
-        if key in self._states:
-            return self._states[key]
-        state = _state_of(name, None)
-        if state is not None:
-            time_ns = state[0]
-            if now is not None and now - time_ns < RACY_NANOSECONDS:
-                time_ns = -1
-            state = (time_ns, state[1], _front_digest(name, self.max_file_bytes))
-        self._states[key] = state
-        return state
 
     def forget_missing(self, present: Iterable[Path]) -> None:
         """Drop entries of files that no longer exist among `present` (a full run)."""
@@ -283,17 +300,6 @@ def _load(path: Path, key: str) -> dict[str, _Entry]:
     ):
         return data[2]
     return {}
-
-
-def _state_of(name: str, now: int | None) -> State:
-    try:
-        info = os.stat(name)
-    except OSError:
-        return None
-    digest = None
-    if now is not None and now - info.st_mtime_ns < RACY_NANOSECONDS:
-        digest = _digest(name)
-    return (info.st_mtime_ns, info.st_size, digest)
 
 
 def _digest(name: str) -> bytes:
