@@ -33,6 +33,7 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import llmops_ls
+from llmops_ls.linter.catalogue import catalogue_dir
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Reads
@@ -346,10 +347,16 @@ def _front_digest(name: str, max_file_bytes: int) -> bytes:
 
 
 def _build_fingerprint() -> str:
-    """Names, sizes and times of the package's files: an edited check is a new build."""
+    """What identifies the build: names and sizes of the package's files, and more.
+
+    The rule catalogue counts too (in a source checkout it lies outside). An installed package gets new times on every install (each CI job's), so there
+    its sizes (and the version, in the key) identify the build; a source checkout is
+    edited in place, so there its times count too.
+    """
     package = Path(llmops_ls.__file__).parent
+    installed = "site-packages" in package.parts or "dist-packages" in package.parts
     parts: list[str] = []
-    folders = [str(package)]
+    folders = [str(package), str(catalogue_dir())]  # the catalogue may lie outside
     while folders:
         folder = folders.pop()
         try:
@@ -363,7 +370,8 @@ def _build_fingerprint() -> str:
                 folders.append(entry.path)
             elif entry.name.endswith((".py", ".toml")):
                 info = entry.stat()
-                parts.append(f"{entry.path}:{info.st_mtime_ns}:{info.st_size}")
+                time_ns = 0 if installed else info.st_mtime_ns
+                parts.append(f"{entry.path}:{time_ns}:{info.st_size}")
     return "\n".join(parts)
 
 
