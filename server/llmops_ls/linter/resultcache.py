@@ -349,9 +349,10 @@ def _front_digest(name: str, max_file_bytes: int) -> bytes:
 def _build_fingerprint() -> str:
     """What identifies the build: names and sizes of the package's files, and more.
 
-    The rule catalogue counts too (in a source checkout it lies outside). An installed package gets new times on every install (each CI job's), so there
-    its sizes (and the version, in the key) identify the build; a source checkout is
-    edited in place, so there its times count too.
+    The rule catalogue counts too (in a source checkout it lies outside). An
+    installed package gets new times on every install (each CI job's), so there its
+    sizes (and the version, in the key) identify the build; a source checkout is
+    edited in place, so there the times count too.
     """
     package = Path(llmops_ls.__file__).parent
     installed = "site-packages" in package.parts or "dist-packages" in package.parts
