@@ -16,9 +16,22 @@ DEVELOPER = "dev-1"
 TEAM = "team-1"
 
 
-def policy_text(proxy: Proxy, first_token_seconds: float = 2.0) -> str:
-    """The default policy with the proxy as gateway and short timeouts."""
+def policy_text(
+    proxy: Proxy,
+    first_token_seconds: float = 2.0,
+    fast_models: list[str] | None = None,
+) -> str:
+    """The default policy with the proxy as gateway and short timeouts.
+
+    `fast_models` replaces the fast tier's models.
+    """
     text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    if fast_models is not None:
+        listed = ", ".join(f'"{m}"' for m in fast_models)
+        text = text.replace(
+            'models = ["gpt-4.1-mini-2025-04-14", "gemini-2.5-flash"]',
+            f"models = [{listed}]",
+        )
     return text.replace(
         'base_url = "http://127.0.0.1:4000"',
         f'base_url = "{proxy.base_url}"\n'
@@ -59,10 +72,11 @@ def assistant_for(
     sink: ListSink | None = None,
     spend: SpendSource | None = None,
     first_token_seconds: float = 2.0,
+    fast_models: list[str] | None = None,
 ) -> Assistant:
     """An assistant wired as `app` wires it, against the proxy."""
     loaded: LoadedPolicy = parse_policy(
-        policy_text(proxy, first_token_seconds), Path("policy.toml")
+        policy_text(proxy, first_token_seconds, fast_models), Path("policy.toml")
     )
     return build_assistant(
         environ(proxy), loaded=loaded, sink=sink or ListSink(), spend=spend

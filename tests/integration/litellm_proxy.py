@@ -5,7 +5,9 @@ Deployments, by the pinned id the client asks for:
   upstream, which answers `answer from <tier>-<role>`;
 - `claude-3-5-haiku-20241022`: LiteLLM's mock `litellm.RateLimitError` (429);
 - `gemini-2.0-flash-001`: a mock answer after `mock_delay` seconds (the slow model);
-- `gpt-4o-mini-2024-07-18`: forwarded to the upstream's endlessly slow stream.
+- `gpt-4o-mini-2024-07-18`: forwarded to the upstream's endlessly slow stream;
+- `codestral-2501` (a model the catalogue flags for `suffix`): forwarded to the
+  upstream's `/v1/completions` as an OpenAI text completion.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ RATE_LIMITED = "claude-3-5-haiku-20241022"
 SLOW = "gemini-2.0-flash-001"
 SLOW_STREAM = "gpt-4o-mini-2024-07-18"
 SLOW_DELAY_SECONDS = 5
+SUFFIX_MODEL = "codestral-2501"
 TIER_MODELS = {
     "gpt-4.1-mini-2025-04-14": "fast-primary",
     "gemini-2.5-flash": "fast-fallback",
@@ -89,6 +92,13 @@ def write_config(path: Path, upstream: Upstream) -> None:
       api_key: fake
       mock_response: slow answer
       mock_delay: {SLOW_DELAY_SECONDS}"""
+    )
+    entries.append(
+        f"""  - model_name: {SUFFIX_MODEL}
+    litellm_params:
+      model: text-completion-openai/codestral-fim
+      api_base: {upstream.base_url}
+      api_key: fake-upstream-key"""
     )
     entries.append(
         f"""  - model_name: {SLOW_STREAM}

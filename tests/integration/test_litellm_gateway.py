@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from integration.litellm_proxy import (
     SLOW,
     SLOW_DELAY_SECONDS,
     SLOW_STREAM,
+    SUFFIX_MODEL,
     Proxy,
 )
 from integration.net import established_to, wait_until
@@ -218,3 +220,27 @@ async def test_never_attached_file_is_refused_before_sending(proxy: Proxy) -> No
     await assistant.aclose()
 
     assert len(proxy.upstream.recorded.bodies) == before
+
+
+async def test_suffix_model_fills_in_the_middle_on_the_completions_endpoint(
+    proxy: Proxy,
+) -> None:
+    sink = ListSink()
+    assistant = assistant_for(proxy, sink, fast_models=[SUFFIX_MODEL, FAST])
+    prefix = "def area(r: float) -> float:\n    return "
+    suffix = "\n\nprint(area(2))\n"
+    before = len(proxy.upstream.recorded.bodies)
+
+    answer = await assistant.inline(prefix, suffix, language="python")
+    await assistant.aclose()
+
+    assert answer.completion is not None and answer.completion.model == SUFFIX_MODEL
+    assert answer.text == "fill from codestral-fim"
+    with proxy.upstream.recorded.lock:
+        paths = proxy.upstream.recorded.paths[before:]
+        bodies = proxy.upstream.recorded.bodies[before:]
+    assert paths == ["/v1/completions"]
+    sent = json.loads(bodies[0])
+    assert (sent["prompt"], sent["suffix"]) == (prefix, suffix)
+    assert "messages" not in sent
+    assert [r.outcome for r in sink.requests] == ["ok"]

@@ -28,6 +28,7 @@ class Recorded:
     """What the upstream has seen."""
 
     bodies: list[bytes] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
     peers: set[tuple[str, int]] = field(default_factory=set)
     slow_started: threading.Event = field(default_factory=threading.Event)
     slow_closed_at: list[float] = field(default_factory=list)
@@ -62,11 +63,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         with self.recorded.lock:
             self.recorded.bodies.append(body)
+            self.recorded.paths.append(self.path)
             self.recorded.peers.add(self.client_address)
         request = json.loads(body)
         model = str(request.get("model"))
         if model == "slow-stream":
             self._slow(model)
+        elif self.path.endswith("/completions") and "/chat/" not in self.path:
+            self._text(model, f"fill from {model}")
         elif self.recorded.slow_marker in body and not request.get("stream"):
             self._trickle(model)
         elif request.get("stream"):
@@ -100,6 +104,35 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(payload)))
         # Headers and body in one write: two small writes meet Nagle's algorithm and
         # the client's delayed ACK, and every answer would take 40 ms more.
+        self._headers_buffer.append(b"\r\n" + payload)
+        self.flush_headers()
+
+    def _text(self, model: str, text: str) -> None:
+        """A non-streamed `/v1/completions` answer."""
+        payload = json.dumps(
+            {
+                "id": "up-2",
+                "object": "text_completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "text": text,
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": 12,
+                    "completion_tokens": 3,
+                    "total_tokens": 15,
+                },
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
         self._headers_buffer.append(b"\r\n" + payload)
         self.flush_headers()
 
