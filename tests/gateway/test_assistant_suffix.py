@@ -93,6 +93,17 @@ async def test_suffix_model_gets_prefix_and_suffix_on_the_completions_endpoint()
     assert "messages" not in body
 
 
+async def test_inline_input_tokens_count_prefix_and_suffix_once() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=chat_answer("2 * r"))
+
+    answer = await assistant(handler, f'"{MINI}"').inline(PREFIX, SUFFIX)
+
+    # The test's counter is chars/4, rounded up, for the prefix and the suffix.
+    expected = (len(PREFIX) + 3) // 4 + (len(SUFFIX) + 3) // 4
+    assert answer.decision.input_tokens == expected
+
+
 async def test_chat_model_gets_the_chat_fill_in_the_middle_prompt() -> None:
     seen: list[str] = []
 

@@ -115,9 +115,12 @@ class Assistant:
         """A completion to insert between `prefix` and `suffix`."""
         settings = self.inline_settings
         fim = build_fim(prefix, suffix, settings.budget_tokens, self.count)
+        # The prefix and suffix are the whole input and `fim.tokens` counts them: a
+        # prompt here would count the prefix's end twice, and the router reads no
+        # words of an inline request.
         routed = Request(
             kind=RequestKind.INLINE_COMPLETION,
-            prompt=fim.prefix[-400:],
+            prompt="",
             context_tokens=fim.tokens,
             language=language,
         )
