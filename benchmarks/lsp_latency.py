@@ -15,7 +15,7 @@ Figures:
 The edited file is not debounced: every didChange is linted and published at once.
 Files that depend on the edited one are linted again once edits pause
 (`dependents_quiet_ms`): every other Cursor rule reads the netlify rule's front
-matter, and they are linted after its edits, outside the timed ones.
+matter; they wait for a pause, which the back-to-back timed edits never leave.
 
 Token counts are cached on disk between runs; the main server runs with that cache
 off (`LLMOPS_LS_CACHE_DIR=""`), the cold case, in which the files over their byte
