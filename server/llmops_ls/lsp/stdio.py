@@ -6,9 +6,10 @@ and back (two header lines and the body), and an inline completion comes with th
 gateway. Here the event loop watches the pipe itself and a message already buffered
 is read without waiting. Replies are written as pygls writes them.
 
-A stdin the event loop cannot watch (a regular file), or one that shares its open
-file with stdout (a terminal, or one socket for both, which non-blocking reads would
-turn non-blocking for writes too), is left to pygls' own reader.
+A stdin the event loop cannot watch (a regular file, or any on Windows), or one that
+shares its open file with stdout (a terminal, or one socket for both, which
+non-blocking reads would turn non-blocking for writes too), is left to pygls' own
+reader.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def start_io(server: LanguageServer) -> None:
 
 def watchable(stdin_fd: int, stdout_fd: int) -> bool:
     """Whether stdin can be read from the event loop without touching stdout."""
+    if os.name != "posix":
+        # Windows' event loop reads only pipes opened for overlapped I/O.
+        return False
     try:
         read, written = os.fstat(stdin_fd), os.fstat(stdout_fd)
     except OSError:
