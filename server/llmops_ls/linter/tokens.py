@@ -41,14 +41,11 @@ finding must state the exact count anyway, so it would never spare a load.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -56,9 +53,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from llmops_ls.linter.token_worker import UNCOUNTABLE
+
+if TYPE_CHECKING:
+    import subprocess
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,8 @@ def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
         raise ValueError(f"unknown encoding {encoding!r} (expected one of {known})")
     if not text:
         return 0
+    import hashlib  # loads OpenSSL: paid only by runs that count
+
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     key = f"{encoding}:{digest}"
     with _lock:
@@ -280,6 +282,8 @@ class _Worker:
             return
         if process.stdin is not None:
             process.stdin.close()
+        import subprocess
+
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -290,6 +294,9 @@ class _Worker:
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._process is None:
+            # Imported here: most runs (any run with its counts cached) start none.
+            import subprocess
+
             logger.debug("starting a token count worker for %s", self.encoding)
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "llmops_ls.linter.token_worker", self.encoding],
@@ -395,6 +402,8 @@ def _read_counts(path: Path) -> dict[str, int]:
 
 def _write_atomically(path: Path, data: object) -> None:
     """Write to a temporary file beside `path`, then rename it over `path`."""
+    import tempfile
+
     payload = json.dumps(data, separators=(",", ":"))
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
