@@ -119,7 +119,9 @@ class GatewayClient:
     async def aclose(self) -> None:
         """Close every pooled connection, once cancelled exchanges have let go."""
         if self._closing:
-            await asyncio.wait(tuple(self._closing))
+            await asyncio.wait(
+                tuple(self._closing), timeout=self.timeouts.connect_seconds
+            )
         await self._http.aclose()
 
     async def send(
