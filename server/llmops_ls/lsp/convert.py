@@ -17,6 +17,7 @@ from lsprotocol import types
 from llmops_ls.linter import catalogue
 from llmops_ls.linter.finding import Edit, Finding, Related, Severity
 from llmops_ls.linter.source import Position, SourceText
+from llmops_ls.lsp.paths import resolved
 
 SOURCE = "llmops-ls"
 
@@ -86,7 +87,7 @@ def uri_to_path(uri: str) -> Path | None:
 
 def path_to_uri(path: Path) -> str:
     """A `file:` URI for an absolute path."""
-    return path.resolve().as_uri()
+    return resolved(path).as_uri()
 
 
 Locate = Callable[[str], tuple[Path, SourceText | None]]

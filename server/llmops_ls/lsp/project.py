@@ -25,6 +25,7 @@ from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.kinds import classify
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Workspace
+from llmops_ls.lsp.paths import resolved
 
 logger = logging.getLogger(__name__)
 
@@ -97,20 +98,20 @@ class Project:
     def set_config_overlay(self, path: Path, text: str | None) -> None:
         """Read a project file from an editor buffer instead of the disk."""
         if text is None:
-            self._config_overlays.pop(path.resolve(), None)
+            self._config_overlays.pop(resolved(path), None)
         else:
-            self._config_overlays[path.resolve()] = text
+            self._config_overlays[resolved(path)] = text
 
     def is_config_file(self, path: Path) -> bool:
         """Whether a path is one of the project files of this root."""
-        return path.parent.resolve() == self.root and path.name in CONFIG_FILE_NAMES
+        return resolved(path.parent) == self.root and path.name in CONFIG_FILE_NAMES
 
     def _read_settings(self) -> LintSettings:
         path = self._config_file()
         self.config_path = path
         table: dict[str, Any] = {}
         if path is not None:
-            text = self._config_overlays.get(path.resolve())
+            text = self._config_overlays.get(resolved(path))
             if text is None:
                 text = path.read_text(encoding="utf-8")
             # Validate the file on its own first, so its errors name its own keys.
@@ -171,7 +172,7 @@ class Project:
 
     def set_overlay(self, path: Path, text: str | None) -> None:
         """Use an editor buffer's text for a file (None: back to the disk)."""
-        path = path.resolve()
+        path = resolved(path)
         if text is None:
             self._overlays.pop(path, None)
         else:
@@ -188,7 +189,7 @@ class Project:
 
     def forget(self, path: Path) -> None:
         """Drop a file's findings and dependencies (it was deleted)."""
-        path = path.resolve()
+        path = resolved(path)
         self.findings.pop(path, None)
         self._release(self._documents.pop(path, None))
         self._record(path, frozenset(), (), listed=False)
@@ -197,7 +198,7 @@ class Project:
 
     def lint(self, path: Path) -> LintOutcome:
         """Lint one file and remember its findings and what it read."""
-        path = path.resolve()
+        path = resolved(path)
         context = CheckContext(self.workspace, self.settings)
         self.workspace.start_recording()
         try:
@@ -230,7 +231,7 @@ class Project:
         """Linted files that read any of `changed` (or the file list, if `listing`)."""
         result: set[Path] = set()
         for path in changed:
-            keys = {normalised(path), path.resolve()}
+            keys = {normalised(path), resolved(path)}
             found: set[Path] = set()
             for key in keys:
                 found.update(self._readers.get(key, ()))

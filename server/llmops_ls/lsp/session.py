@@ -22,6 +22,7 @@ from llmops_ls.lsp.diagnostics import Diagnostics
 from llmops_ls.lsp.hover import Hover
 from llmops_ls.lsp.links import Links
 from llmops_ls.lsp.memory import collections_deferred
+from llmops_ls.lsp.paths import resolved
 from llmops_ls.lsp.project import Project
 from llmops_ls.lsp.relint_queue import RelintQueue
 from llmops_ls.lsp.scan import Scanner
@@ -61,7 +62,7 @@ class Session:
 
     def project_for(self, path: Path) -> Project:
         """The project whose root holds `path` (created on demand for loose files)."""
-        path = path.resolve()
+        path = resolved(path)
         best: Project | None = None
         for root, project in self.projects.items():
             if path.is_relative_to(root) and (
@@ -87,18 +88,18 @@ class Session:
 
     def uri_of(self, path: Path) -> str:
         """The URI the client uses for a path (its own spelling when it is open)."""
-        return self._open.get(path.resolve()) or convert.path_to_uri(path)
+        return self._open.get(resolved(path)) or convert.path_to_uri(path)
 
     def open_version(self, path: Path) -> int | None:
         """The buffer version of an open document."""
-        uri = self._open.get(path.resolve())
+        uri = self._open.get(resolved(path))
         if uri is None:
             return None
         return self.server.workspace.get_text_document(uri).version
 
     def buffer_text(self, path: Path) -> str | None:
         """The editor's text of an open document."""
-        uri = self._open.get(path.resolve())
+        uri = self._open.get(resolved(path))
         if uri is None:
             return None
         return self.server.workspace.get_text_document(uri).source
@@ -112,7 +113,7 @@ class Session:
         path = convert.uri_to_path(uri)
         if path is None:
             return None
-        path = path.resolve()
+        path = resolved(path)
         project = self.project_for(path)
         if not project.is_rules_file(path) or not project.workspace.exists(path):
             return None
@@ -123,7 +124,7 @@ class Session:
 
     def is_open(self, path: Path) -> bool:
         """Whether the client has the file open."""
-        return path.resolve() in self._open
+        return resolved(path) in self._open
 
     def open_paths(self) -> list[Path]:
         """Every open document's path."""
@@ -136,7 +137,7 @@ class Session:
         path = convert.uri_to_path(uri)
         if path is None:
             return
-        self._open[path.resolve()] = uri
+        self._open[resolved(path)] = uri
         asked = tokens.requests_made()
         self._buffer_changed(path)
         if tokens.requests_made() > asked and not tokens.loaded_encodings():
@@ -147,7 +148,7 @@ class Session:
     def did_change(self, uri: str) -> None:
         """A buffer changed: lint it now, and the files that depend on it soon."""
         path = convert.uri_to_path(uri)
-        if path is None or path.resolve() not in self._open:
+        if path is None or resolved(path) not in self._open:
             return
         self._buffer_changed(path)
 
@@ -161,7 +162,7 @@ class Session:
     def did_close(self, uri: str) -> None:
         """A document was closed: lint it from disk again (unsaved edits are gone)."""
         path = convert.uri_to_path(uri)
-        if path is None or self._open.pop(path.resolve(), None) is None:
+        if path is None or self._open.pop(resolved(path), None) is None:
             return
         project = self.project_for(path)
         if project.is_config_file(path):
