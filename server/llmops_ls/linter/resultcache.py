@@ -92,6 +92,8 @@ class ResultCache:
         self._digests: dict[str, bytes] = {}
         self._verdicts: dict[int, bool] = {}
         self._retimed: set[int] = set()  # inputs proven by content, not by times
+        self._by_names: dict[frozenset[str], Inputs] | None = None
+        self._fresh: dict[int, Inputs] = {}  # retimed sets, by the set they replace
         self._shared: dict[int, Inputs] = {}
         self._interned: dict[Inputs, Inputs] = {}
         self._changed = False
@@ -165,9 +167,14 @@ class ResultCache:
         return self._digest(name) == state[2]
 
     def _retime(self, inputs: Inputs) -> Inputs:
-        now = time.time_ns()
-        fresh = frozenset((name, self._state(name, now)) for name, _ in inputs)
-        return self._interned.setdefault(fresh, fresh)
+        if id(inputs) not in self._retimed:
+            return inputs
+        fresh = self._fresh.get(id(inputs))
+        if fresh is None:
+            now = time.time_ns()
+            fresh = frozenset((name, self._state(name, now)) for name, _ in inputs)
+            fresh = self._fresh[id(inputs)] = self._interned.setdefault(fresh, fresh)
+        return fresh
 
     def _stat(self, path: str) -> tuple[int, int] | None:
         if path in self._stats:
@@ -225,9 +232,22 @@ class ResultCache:
     def _inputs(
         self, paths: Iterable[Path], front_only: frozenset[Path], now: int
     ) -> Inputs:
-        names = (FRONT + str(p) if p in front_only else str(p) for p in paths)
+        names = frozenset(FRONT + str(p) if p in front_only else str(p) for p in paths)
+        # A set other entries keep (every rule of a project shares one) is reused
+        # when it still holds, rather than read again.
+        kept = self._kept_inputs().get(names)
+        if kept is not None and self._proven(kept) and id(kept) not in self._retimed:
+            return kept
         inputs = frozenset((name, self._state(name, now)) for name in names)
         return self._interned.setdefault(inputs, inputs)
+
+    def _kept_inputs(self) -> dict[frozenset[str], Inputs]:
+        if self._by_names is None:
+            self._by_names = {}
+            for entry in self._entries.values():
+                for inputs in entry.inputs:
+                    self._by_names[frozenset(name for name, _ in inputs)] = inputs
+        return self._by_names
 
     def forget_missing(self, present: Iterable[Path]) -> None:
         """Drop entries of files that no longer exist among `present` (a full run)."""
