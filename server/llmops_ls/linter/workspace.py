@@ -122,6 +122,7 @@ class Workspace:
         self._exclude = _compile_ignore(patterns) if patterns else None
         self._overlay: dict[Path, str] = dict(overlay or {})
         self._documents: dict[Path, RulesDocument] = {}
+        self._heads: dict[Path, RulesDocument] = {}  # front matter only (see below)
         self._all_files: list[str] | None = None
         self._ignore_specs: dict[str, list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
         # Bumped whenever cached content or the file list may be stale, so that
@@ -215,11 +216,13 @@ class Workspace:
             self._bump(None)
             self._forget_existence()
             self._documents.clear()
+            self._heads.clear()
             self._all_files = None
             self._ignore_specs.clear()
             return
         path = _canonical(path)
         self._documents.pop(path, None)
+        self._heads.pop(path, None)
         if path.name == ".gitignore":
             self._bump(None)
             self._ignore_specs.clear()
@@ -307,13 +310,16 @@ class Workspace:
 
         It is recorded as such (see `Reads`), not as a read of the whole text.
         """
-        recording, self._recording = self._recording, None
-        try:
-            doc = self.document(path)
-        finally:
-            self._recording = recording
-        if recording is not None:
-            recording.fronts.add(doc.path)
+        path = _canonical(path)
+        if self._recording is not None:
+            self._recording.fronts.add(path)
+        doc = self._documents.get(path) or self._heads.get(path)
+        if doc is None:
+            # Parsing only the front matter block: a project's always-applied rules
+            # are found by reading every rule's, most of which are never read whole.
+            relative = self.relative(path)
+            tool = classify(relative) or Tool.GENERIC
+            doc = self._heads[path] = self._read(path, relative, tool, head_only=True)
         return doc
 
     def is_dir(self, path: Path) -> bool:
@@ -445,11 +451,16 @@ class Workspace:
         self._documents[path] = doc
         return doc
 
-    def _read(self, path: Path, relative: str, tool: Tool) -> RulesDocument:
+    def _read(
+        self, path: Path, relative: str, tool: Tool, *, head_only: bool = False
+    ) -> RulesDocument:
         from llmops_ls.linter import document  # parsing is not needed to walk
 
         if path in self._overlay:
-            return document.build(path, relative, tool, self._overlay[path])
+            text = self._overlay[path]
+            if head_only:
+                text = _front_matter_part(text)
+            return document.build(path, relative, tool, text)
         try:
             info = path.stat()
             if not stat.S_ISREG(info.st_mode):
@@ -472,6 +483,8 @@ class Workspace:
                 path, relative, tool, "binary content (NUL bytes)", size_bytes=len(data)
             )
         text, invalid = decode(data)
+        if head_only:
+            text = _front_matter_part(text)
         return document.build(
             path, relative, tool, text, invalid_utf8=invalid, size_bytes=len(data)
         )
@@ -488,6 +501,28 @@ def _read_ignore_file(path: Path) -> pathspec.GitIgnoreSpec | None:
     except OSError:
         return None
     return _compile_ignore(lines.splitlines())
+
+
+def _front_matter_part(text: str) -> str:
+    """As much of a text as decides its front matter: through the closing `---`.
+
+    Lines and delimiters are read as `markdown.scan_front_matter` reads them, so the
+    block parsed from this part equals the whole text's; with no closed block at the
+    top there is no front matter, and an empty text has none either.
+    """
+    newline = text.find("\n")
+    if newline < 0 or text[:newline].rstrip() != "---":
+        return ""
+    start = newline + 1
+    while start < len(text):
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.rstrip() in ("---", "..."):
+            return text if end < 0 else text[: end + 1]
+        if end < 0:
+            break
+        start = end + 1
+    return ""
 
 
 def _compile_ignore(lines: list[str]) -> pathspec.GitIgnoreSpec:
