@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from linting import write_tree
 from llmops_ls.linter import document
 from llmops_ls.linter.kinds import Tool
-from llmops_ls.linter.workspace import Workspace, _front_matter_part
+from llmops_ls.linter.workspace import Workspace, front_matter_part
 
 LINES = st.sampled_from(
     [
@@ -47,7 +47,7 @@ def test_the_part_parses_to_the_same_front_matter(
     path = Path("/w/.cursor/rules/r.mdc")
     whole = document.build(path, ".cursor/rules/r.mdc", Tool.CURSOR, text)
     part = document.build(
-        path, ".cursor/rules/r.mdc", Tool.CURSOR, _front_matter_part(text)
+        path, ".cursor/rules/r.mdc", Tool.CURSOR, front_matter_part(text)
     )
     assert part.front_matter == whole.front_matter
 

@@ -108,7 +108,7 @@ def scan(source: SourceText, *, front_matter: bool = True) -> MarkdownMap:
     result = MarkdownMap(source)
     first_body_line = 0
     if front_matter:
-        result.front_matter = scan_front_matter(source)
+        result.front_matter = _scan_front_matter(source)
         if result.front_matter is not None:
             first_body_line = source.position(result.front_matter.end).line
     _scan_blocks(result, first_body_line)
@@ -123,8 +123,7 @@ def scan(source: SourceText, *, front_matter: bool = True) -> MarkdownMap:
     return result
 
 
-def scan_front_matter(source: SourceText) -> FrontMatterBlock | None:
-    """The front matter block at the top of a file, closed or not, if it opens one."""
+def _scan_front_matter(source: SourceText) -> FrontMatterBlock | None:
     if source.line_count == 0 or source.line_text(0).rstrip() != "---":
         return None
     body_start = (

@@ -36,11 +36,11 @@ import llmops_ls
 from llmops_ls.linter.catalogue import catalogue_dir
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.settings import LintSettings
-from llmops_ls.linter.workspace import Reads
+from llmops_ls.linter.workspace import Reads, front_matter_part
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 # A state this close to the moment it was taken is proven by its content, not its time.
 RACY_NANOSECONDS = 2_000_000_000
 
@@ -172,9 +172,18 @@ class ResultCache:
         fresh = self._fresh.get(id(inputs))
         if fresh is None:
             now = time.time_ns()
-            fresh = frozenset((name, self._state(name, now)) for name, _ in inputs)
+            fresh = frozenset(
+                (name, self._restate(name, state, now)) for name, state in inputs
+            )
             fresh = self._fresh[id(inputs)] = self._interned.setdefault(fresh, fresh)
         return fresh
+
+    def _restate(self, name: str, state: State, now: int) -> State:
+        """A proven input's state now: the kept one where its times still prove it."""
+        path = name[len(FRONT) :] if name.startswith(FRONT) else name
+        if state is not None and self._stat(path) == state[:2]:
+            return state
+        return self._state(name, now)
 
     def _stat(self, path: str) -> tuple[int, int] | None:
         if path in self._stats:
@@ -236,17 +245,21 @@ class ResultCache:
         # A set other entries keep (every rule of a project shares one) is reused
         # when it still holds, rather than read again.
         kept = self._kept_inputs().get(names)
-        if kept is not None and self._proven(kept) and id(kept) not in self._retimed:
-            return kept
+        if kept is not None and self._proven(kept):
+            return self._retime(kept)
         inputs = frozenset((name, self._state(name, now)) for name in names)
         return self._interned.setdefault(inputs, inputs)
 
     def _kept_inputs(self) -> dict[frozenset[str], Inputs]:
         if self._by_names is None:
             self._by_names = {}
+            seen: set[int] = set()
             for entry in self._entries.values():
                 for inputs in entry.inputs:
-                    self._by_names[frozenset(name for name, _ in inputs)] = inputs
+                    if id(inputs) not in seen:
+                        seen.add(id(inputs))
+                        names = frozenset(name for name, _ in inputs)
+                        self._by_names[names] = inputs
         return self._by_names
 
     def forget_missing(self, present: Iterable[Path]) -> None:
@@ -344,13 +357,13 @@ def _digest(name: str) -> bytes:
 def _front_digest(name: str, max_file_bytes: int) -> bytes:
     """A digest of the front matter block as parsed, and of whether the file reads.
 
-    The same scan the documents use decides where the block ends, so an edit below
-    it changes nothing here; a file that became unreadable (binary, too large) does.
+    The part of the text that decides the block is digested (see
+    `workspace.front_matter_part`), so an edit below it changes nothing here; a file
+    that became unreadable (binary, too large) does.
     """
     import hashlib
 
-    from llmops_ls.linter.markdown import scan_front_matter
-    from llmops_ls.linter.source import SourceText, decode
+    from llmops_ls.linter.source import decode
 
     try:
         with open(name, "rb") as handle:
@@ -359,8 +372,7 @@ def _front_digest(name: str, max_file_bytes: int) -> bytes:
         return b"unreadable"
     if len(data) > max_file_bytes or b"\0" in data[:8192]:
         return b"unreadable"
-    block = scan_front_matter(SourceText(decode(data)[0]))
-    head = "" if block is None or not block.closed else block.body
+    head = front_matter_part(decode(data)[0])
     return hashlib.blake2b(
         head.encode("utf-8", "surrogatepass"), digest_size=16
     ).digest()

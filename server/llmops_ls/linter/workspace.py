@@ -459,7 +459,7 @@ class Workspace:
         if path in self._overlay:
             text = self._overlay[path]
             if head_only:
-                text = _front_matter_part(text)
+                text = front_matter_part(text)
             return document.build(path, relative, tool, text)
         try:
             info = path.stat()
@@ -484,7 +484,7 @@ class Workspace:
             )
         text, invalid = decode(data)
         if head_only:
-            text = _front_matter_part(text)
+            text = front_matter_part(text)
         return document.build(
             path, relative, tool, text, invalid_utf8=invalid, size_bytes=len(data)
         )
@@ -503,10 +503,10 @@ def _read_ignore_file(path: Path) -> pathspec.GitIgnoreSpec | None:
     return _compile_ignore(lines.splitlines())
 
 
-def _front_matter_part(text: str) -> str:
+def front_matter_part(text: str) -> str:
     """As much of a text as decides its front matter: through the closing `---`.
 
-    Lines and delimiters are read as `markdown.scan_front_matter` reads them, so the
+    Lines and delimiters are read as `markdown.scan` reads them, so the
     block parsed from this part equals the whole text's; with no closed block at the
     top there is no front matter, and an empty text has none either.
     """
