@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from llmops_ls.linter import catalogue
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding, Fix, Related
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Workspace
+
+if TYPE_CHECKING:
+    from llmops_ls.linter.kinds import Tool
+    from llmops_ls.linter.registry import Check
 
 
 @dataclass(slots=True)
@@ -18,16 +23,38 @@ class CheckContext:
 
     workspace: Workspace
     settings: LintSettings
+    # Answers per rule and per kind of file: asked for every finding and every file.
+    _enabled: dict[str, bool] = field(default_factory=dict, init=False, repr=False)
+    _checks: dict[Tool, list[Check]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def enabled(self, rule: str) -> bool:
         """Whether a rule runs under the current settings."""
-        rules = catalogue.load()
-        info = rules.get(rule)
+        known = self._enabled.get(rule)
+        if known is None:
+            known = self._enabled[rule] = self._decide(rule)
+        return known
+
+    def _decide(self, rule: str) -> bool:
+        info = catalogue.load().get(rule)
         if info is None or rule in self.settings.ignore:
             return False
         if self.settings.select is None:
             return info.default_enabled
         return rule in self.settings.select
+
+    def checks_for(self, tool: Tool, checks: Iterable[Check]) -> list[Check]:
+        """The `checks` that apply to files of `tool` and report an enabled rule."""
+        known = self._checks.get(tool)
+        if known is None:
+            known = self._checks[tool] = [
+                check
+                for check in checks
+                if check.applies_to(tool)
+                and any(self.enabled(rule) for rule in check.rules)
+            ]
+        return known
 
     def finding(
         self,

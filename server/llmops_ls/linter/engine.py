@@ -212,11 +212,7 @@ def lint_document(
     checks.load_all()  # on first use: a run served from the cache needs no check
     failures: list[CheckFailure] = []
     raw: list[Finding] = []
-    for check in CHECKS:
-        if not check.applies_to(doc.tool):
-            continue
-        if not any(context.enabled(rule) for rule in check.rules):
-            continue
+    for check in context.checks_for(doc.tool, CHECKS):
         if doc.read_error is not None and "file-unreadable" not in check.rules:
             continue
         try:
