@@ -199,3 +199,31 @@ async def test_without_client_watching_disk_changes_are_seen_by_watchdog(
     guide.write_text("# Guide\n\nUse small functions.\n", encoding="utf-8")
 
     await wait_for_diagnostics(client, uri, lambda d: "LL201" not in codes(d))
+
+
+async def test_each_edit_of_an_open_imported_script_relints_the_importer(
+    client: LanguageClient, root: Path
+) -> None:
+    # Keystrokes after the first take the remembered path of an open buffer: each
+    # must still reach the rules file that imports it, in both directions.
+    await start(
+        client,
+        root,
+        {"CLAUDE.md": "# Project\n\nSetup: @tools/setup.py\n", "tools/setup.py": ""},
+    )
+    uri = open_file(client, root / "CLAUDE.md")
+    await wait_for_diagnostics(client, uri, lambda _: True)
+    script = open_file(client, root / "tools" / "setup.py", "print('ready')\n")
+    cycle = "# See @../CLAUDE.md\nprint('ready')\n"
+
+    for version, text, cyclic in [
+        (2, "print('set')\n", False),
+        (3, cycle, True),
+        (4, "print('done')\n", False),
+        (5, cycle, True),
+    ]:
+        replace_all(client, script, text, version=version)
+        diagnostics = await wait_for_diagnostics(
+            client, uri, lambda d, cyclic=cyclic: ("LL203" in codes(d)) == cyclic
+        )
+        assert ("LL203" in codes(diagnostics)) == cyclic

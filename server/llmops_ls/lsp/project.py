@@ -30,6 +30,7 @@ from llmops_ls.lsp.paths import resolved
 logger = logging.getLogger(__name__)
 
 CONFIG_FILE_NAMES = frozenset(project_file.CONFIG_FILES)
+_ROLES_KEPT = 4096
 
 
 def normalised(path: Path) -> Path:
@@ -73,6 +74,10 @@ class Project:
         self._listers: set[Path] = set()
         self._config_overlays: dict[Path, str] = {}
         self._overlays: dict[Path, str] = {}
+        # Whether a path is a rules file or a project file, asked on every keystroke
+        # in its buffer; the answer depends on the path alone, and settings reloads
+        # start it over.
+        self._roles: dict[Path, tuple[bool, bool]] = {}
 
     # -- settings ------------------------------------------------------------------
 
@@ -83,6 +88,7 @@ class Project:
         `config_error` so that it can be shown as a diagnostic in that file.
         """
         previous = self.settings
+        self._roles.clear()
         try:
             self.settings = self._read_settings()
             self.config_error = None
@@ -104,7 +110,7 @@ class Project:
 
     def is_config_file(self, path: Path) -> bool:
         """Whether a path is one of the project files of this root."""
-        return resolved(path.parent) == self.root and path.name in CONFIG_FILE_NAMES
+        return self._role(path)[0]
 
     def _read_settings(self) -> LintSettings:
         path = self._config_file()
@@ -162,9 +168,23 @@ class Project:
 
     def is_rules_file(self, path: Path) -> bool:
         """Whether a path is a rules file that some assistant reads."""
-        if not self.workspace.contains(path):
-            return False
-        return classify(self.workspace.relative(path)) is not None
+        return self._role(path)[1]
+
+    def _role(self, path: Path) -> tuple[bool, bool]:
+        """Whether a path is a project file, and whether it is a rules file."""
+        role = self._roles.get(path)
+        if role is None:
+            config = (
+                resolved(path.parent) == self.root and path.name in CONFIG_FILE_NAMES
+            )
+            rules = (
+                self.workspace.contains(path)
+                and classify(self.workspace.relative(path)) is not None
+            )
+            if len(self._roles) >= _ROLES_KEPT:
+                self._roles.clear()
+            role = self._roles[path] = (config, rules)
+        return role
 
     def rules_files(self) -> list[Path]:
         """Every rules file under the root that is not excluded or ignored."""

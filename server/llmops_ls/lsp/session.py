@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,9 @@ class Session:
         )
         self.projects: dict[Path, Project] = {}
         self._open: dict[Path, str] = {}
+        # Each open buffer's path and project by the URI its edits name, found once
+        # rather than on every keystroke.
+        self._buffers: dict[str, _Buffer] = {}
         self.diagnostics = Diagnostics(self)
         self.relint_queue = RelintQueue(self)
         self.scanner = Scanner(self)
@@ -79,6 +83,7 @@ class Session:
         project = Project(root, self.editor_settings)
         project.reload_settings()
         self.projects[project.root] = project
+        self._buffers.clear()  # a buffer may now belong to this project
         logger.info(
             "project at %s (%s)",
             project.root,
@@ -137,9 +142,10 @@ class Session:
         path = convert.uri_to_path(uri)
         if path is None:
             return
+        self._forget_buffer(resolved(path))  # opened again, perhaps as another URI
         self._open[resolved(path)] = uri
         asked = tokens.requests_made()
-        self._buffer_changed(path)
+        self._buffer_changed(self._buffer(uri, path))
         if tokens.requests_made() > asked and not tokens.loaded_encodings():
             # Its count came from the cache, but every edit will need a new one:
             # load the vocabulary now rather than on the first keystroke.
@@ -147,10 +153,13 @@ class Session:
 
     def did_change(self, uri: str) -> None:
         """A buffer changed: lint it now, and the files that depend on it soon."""
-        path = convert.uri_to_path(uri)
-        if path is None or resolved(path) not in self._open:
-            return
-        self._buffer_changed(path)
+        buffer = self._buffers.get(uri)
+        if buffer is None:
+            path = convert.uri_to_path(uri)
+            if path is None or resolved(path) not in self._open:
+                return
+            buffer = self._buffer(uri, path)
+        self._buffer_changed(buffer)
 
     def did_save(self, uri: str) -> None:
         """A document was saved: its disk content now equals the buffer."""
@@ -164,6 +173,7 @@ class Session:
         path = convert.uri_to_path(uri)
         if path is None or self._open.pop(resolved(path), None) is None:
             return
+        self._forget_buffer(resolved(path))
         project = self.project_for(path)
         if project.is_config_file(path):
             project.set_config_overlay(path, None)
@@ -177,13 +187,26 @@ class Session:
             self.diagnostics.clear(path)
         self.diagnostics.relint(project.dependents([path]), project)
 
-    def _buffer_changed(self, path: Path) -> None:
-        with collections_deferred():
-            self._lint_buffer(path)
+    def _buffer(self, uri: str, path: Path) -> _Buffer:
+        """The open buffer a URI names (the path must be open), remembered."""
+        key = resolved(path)
+        project = self.project_for(path)  # may add a project, which forgets buffers
+        buffer = self._buffers[uri] = _Buffer(path, key, self._open[key], project)
+        return buffer
 
-    def _lint_buffer(self, path: Path) -> None:
-        project = self.project_for(path)
-        text = self.buffer_text(path) or ""
+    def _forget_buffer(self, key: Path) -> None:
+        for named, buffer in list(self._buffers.items()):
+            if buffer.key == key:
+                del self._buffers[named]
+
+    def _buffer_changed(self, buffer: _Buffer) -> None:
+        with collections_deferred():
+            self._lint_buffer(buffer)
+
+    def _lint_buffer(self, buffer: _Buffer) -> None:
+        path, project = buffer.path, buffer.project
+        document = self.server.workspace.get_text_document(buffer.opened_as)
+        text = document.source
         if project.is_config_file(path):
             project.set_config_overlay(path, text)
             self.watcher.config_changed(project)
@@ -221,6 +244,16 @@ class Session:
             *(p for p in self._open if project.is_rules_file(p)),
         }
         self.diagnostics.relint(paths, project)
+
+
+@dataclass(frozen=True, slots=True)
+class _Buffer:
+    """An open buffer: its path as named, resolved, as opened, and its project."""
+
+    path: Path
+    key: Path
+    opened_as: str  # the URI the client opened it under, which keys its text
+    project: Project
 
 
 def _settings_from(value: Any) -> Mapping[str, Any]:
