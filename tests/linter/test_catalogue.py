@@ -61,3 +61,37 @@ def test_rules_index_lists_every_rule() -> None:
     assert (DOCS / "README.md").read_text(encoding="utf-8") == index_markdown(RULES)
     stale = {p.stem for p in DOCS.glob("*.md")} - {r.name for r in RULES} - {"README"}
     assert not stale
+
+
+def test_parsed_rules_are_kept_and_read_back_unparsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LLMOPS_LS_CACHE_DIR", str(tmp_path))
+    catalogue.load.cache_clear()
+    try:
+        first = catalogue.load()
+        assert list((tmp_path / "rules").iterdir())
+        catalogue.load.cache_clear()
+
+        def parsed_again(path: Path) -> catalogue.Rule:
+            raise AssertionError(f"{path.name} was parsed again")
+
+        monkeypatch.setattr(catalogue, "_read", parsed_again)
+        assert catalogue.load() == first
+    finally:
+        catalogue.load.cache_clear()
+
+
+def test_a_damaged_kept_catalogue_is_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LLMOPS_LS_CACHE_DIR", str(tmp_path))
+    catalogue.load.cache_clear()
+    try:
+        first = catalogue.load()
+        for kept in (tmp_path / "rules").iterdir():
+            kept.write_bytes(b"not a pickle")
+        catalogue.load.cache_clear()
+        assert catalogue.load() == first
+    finally:
+        catalogue.load.cache_clear()

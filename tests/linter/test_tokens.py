@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from llmops_ls.linter import tokens
+from llmops_ls.linter.cachedir import cache_folder
 
 
 @pytest.fixture(autouse=True)
@@ -171,11 +172,11 @@ def test_cache_folder_follows_the_environment(
 ) -> None:
     monkeypatch.delenv("LLMOPS_LS_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert tokens._default_cache_dir() == tmp_path / "llmops-ls"
+    assert cache_folder() == tmp_path / "llmops-ls"
     monkeypatch.setenv("LLMOPS_LS_CACHE_DIR", str(tmp_path / "own"))
-    assert tokens._default_cache_dir() == tmp_path / "own"
+    assert cache_folder() == tmp_path / "own"
     monkeypatch.setenv("LLMOPS_LS_CACHE_DIR", "")
-    assert tokens._default_cache_dir() is None
+    assert cache_folder() is None
 
 
 def test_set_cache_dir_none_turns_the_disk_cache_off(

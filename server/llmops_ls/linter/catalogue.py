@@ -7,10 +7,14 @@ these files, so they cannot disagree.
 from __future__ import annotations
 
 import functools
+import os
+import pickle
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from llmops_ls.errors import CatalogueError
+from llmops_ls.linter.cachedir import cache_folder
 from llmops_ls.linter.finding import Severity
 
 DOCS_BASE_URL = "https://github.com/llmops-ls/llmops-ls/blob/main/docs/rules/"
@@ -62,11 +66,27 @@ def catalogue_dir() -> Path:
 
 @functools.cache
 def load() -> dict[str, Rule]:
-    """All rules by name, read once per process."""
+    """All rules by name, read once per process.
+
+    Parsing some forty TOML files costs more than linting a few rules files, so the
+    parsed rules are kept in the cache folder, named by the files' sizes and times,
+    and read from there while the files are unchanged.
+    """
     folder = catalogue_dir()
+    files = sorted(folder.glob("*.toml"))
+    stamp = _stamp(files)
+    kept = _load_kept(stamp)
+    if kept is not None:
+        return kept
+    rules = _parse(folder, files)
+    _keep(stamp, rules)
+    return rules
+
+
+def _parse(folder: Path, files: list[Path]) -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
     codes: set[str] = set()
-    for path in sorted(folder.glob("*.toml")):
+    for path in files:
         rule = _read(path)
         if rule.name in rules or rule.code in codes:
             message = f"{path.name}: duplicate rule {rule.name} / {rule.code}"
@@ -76,6 +96,61 @@ def load() -> dict[str, Rule]:
     if not rules:
         raise CatalogueError(f"no rule files found in {folder}")
     return rules
+
+
+def _stamp(files: list[Path]) -> str:
+    parts = [str(catalogue_dir())]
+    for path in files:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def _kept_path(stamp: str) -> Path | None:
+    folder = cache_folder()
+    if folder is None:
+        return None
+    data = stamp.encode("utf-8", "surrogateescape")
+    return folder / "rules" / f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}.pickle"
+
+
+def _load_kept(stamp: str) -> dict[str, Rule] | None:
+    path = _kept_path(stamp)
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as handle:
+            kept_stamp, rules = pickle.load(handle)
+    except Exception:  # missing or damaged: parse the files again
+        return None
+    if kept_stamp != stamp or not isinstance(rules, dict):
+        return None
+    return rules
+
+
+def _keep(stamp: str, rules: dict[str, Rule]) -> None:
+    path = _kept_path(stamp)
+    if path is None:
+        return
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return  # the next run parses the files again
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump((stamp, rules), out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def by_code_or_name() -> dict[str, Rule]:

@@ -33,6 +33,7 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import llmops_ls
+from llmops_ls.linter.cachedir import cache_folder
 from llmops_ls.linter.catalogue import catalogue_dir
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.settings import LintSettings
@@ -108,7 +109,7 @@ class ResultCache:
         `folder` defaults to the shared cache folder; with no folder at all (the
         environment turned caching off) the cache only lives for this run.
         """
-        folder = folder if folder is not None else default_folder()
+        folder = folder if folder is not None else cache_folder()
         key = "\0".join(
             (
                 str(root),
@@ -305,15 +306,6 @@ class ResultCache:
 def listing_key(files: list[str]) -> str:
     """The workspace's file list as one string (glob checks depend on it)."""
     return "\n".join(files)
-
-
-def default_folder() -> Path | None:
-    """`$LLMOPS_LS_CACHE_DIR` (empty: no cache), else the user's cache folder."""
-    explicit = os.environ.get("LLMOPS_LS_CACHE_DIR")
-    if explicit is not None:
-        return Path(explicit) if explicit else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return Path(base) / "llmops-ls"
 
 
 def _load(path: Path, key: str) -> dict[str, _Entry]:

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from llmops_ls.linter.cachedir import cache_folder
 from llmops_ls.linter.token_worker import UNCOUNTABLE
 
 if TYPE_CHECKING:
@@ -329,14 +330,6 @@ def _remember(key: str, value: int) -> None:
     _memory[key] = value
 
 
-def _default_cache_dir() -> Path | None:
-    explicit = os.environ.get("LLMOPS_LS_CACHE_DIR")
-    if explicit is not None:
-        return Path(explicit) if explicit else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "llmops-ls"
-
-
 class _DiskCache:
     """Counts by key in one JSON file, read on first use, rewritten on each addition.
 
@@ -356,7 +349,7 @@ class _DiskCache:
 
     def get(self, key: str) -> int | None:
         if not self._configured:
-            self.configure(_default_cache_dir())
+            self.configure(cache_folder())
         if self.path is None:
             return None
         if self._counts is None:
