@@ -294,3 +294,29 @@ def test_cached_findings_equal_fresh_ones_after_any_changes(
                 os.utime(path, (clock, clock))
         cached, _ = lint(root, base / "cache")
         assert cached.findings == fresh(root), (action, name, choice)
+
+
+CALLED: list[str] = []
+
+
+def _planted() -> None:
+    CALLED.append("ran")
+
+
+class _Payload:
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _planted, ()
+
+
+def test_a_cache_file_naming_foreign_code_is_refused_not_run(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write_tree(root, TREE)
+    _, cache = lint(root, tmp_path / "cache")
+    assert cache is not None and cache.path is not None
+    # A cache restored from elsewhere, crafted to call a function when loaded.
+    payload = (resultcache.FORMAT, cache.key, {"x": _Payload()})
+    cache.path.write_bytes(pickle.dumps(payload))
+    result, again = lint(root, tmp_path / "cache")
+    assert CALLED == []
+    assert again is not None and again.hits == 0
+    assert result.findings == fresh(root)

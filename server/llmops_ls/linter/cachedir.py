@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import pickle
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, BinaryIO
 
 
 def cache_folder() -> Path | None:
@@ -17,3 +20,22 @@ def cache_folder() -> Path | None:
         return Path(explicit) if explicit else None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     return Path(base) / "llmops-ls"
+
+
+def load_pickle(handle: BinaryIO, allowed: Iterable[type]) -> object:
+    """Unpickle a cache file that may only hold instances of `allowed` classes.
+
+    A cache folder can be restored from elsewhere (a CI cache, a shared home), and a
+    plain `pickle.load` would run whatever such a file names; this one refuses any
+    class but ours, so a foreign file is an error, never code.
+    """
+    classes = {(cls.__module__, cls.__qualname__): cls for cls in allowed}
+
+    class Restricted(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            found = classes.get((module, name))
+            if found is None:
+                raise pickle.UnpicklingError(f"{module}.{name} is not allowed here")
+            return found
+
+    return Restricted(handle).load()

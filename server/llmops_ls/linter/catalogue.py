@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmops_ls.errors import CatalogueError
-from llmops_ls.linter.cachedir import cache_folder
+from llmops_ls.linter.cachedir import cache_folder, load_pickle
 from llmops_ls.linter.finding import Severity
 
 DOCS_BASE_URL = "https://github.com/llmops-ls/llmops-ls/blob/main/docs/rules/"
@@ -123,10 +123,13 @@ def _load_kept(stamp: str) -> dict[str, Rule] | None:
         return None
     try:
         with path.open("rb") as handle:
-            kept_stamp, rules = pickle.load(handle)
-    except Exception:  # missing or damaged: parse the files again
+            data = load_pickle(handle, (Rule, Example, Severity))
+    except Exception:  # missing, damaged or foreign: parse the files again
         return None
-    if kept_stamp != stamp or not isinstance(rules, dict):
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == stamp):
+        return None
+    rules = data[1]
+    if not isinstance(rules, dict):
         return None
     return rules
 

@@ -33,10 +33,11 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import llmops_ls
-from llmops_ls.linter.cachedir import cache_folder
+from llmops_ls.linter.cachedir import cache_folder, load_pickle
 from llmops_ls.linter.catalogue import catalogue_dir
-from llmops_ls.linter.finding import Finding
+from llmops_ls.linter.finding import Edit, Finding, Fix, Related, Severity
 from llmops_ls.linter.settings import LintSettings
+from llmops_ls.linter.source import Position
 from llmops_ls.linter.workspace import Reads, front_matter_part
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,10 @@ class _Entry:
         self, state: tuple[list[Finding], tuple[Inputs, ...], str]
     ) -> None:
         self.findings, self.inputs, self.listing = state
+
+
+# What a cache file may hold besides built-in values.
+_CACHED_CLASSES = (_Entry, Finding, Severity, Position, Fix, Edit, Related)
 
 
 class ResultCache:
@@ -311,7 +316,7 @@ def listing_key(files: list[str]) -> str:
 def _load(path: Path, key: str) -> dict[str, _Entry]:
     try:
         with path.open("rb") as handle:
-            data = pickle.load(handle)
+            data = load_pickle(handle, _CACHED_CLASSES)
     except FileNotFoundError:
         return {}
     except Exception as exc:  # a damaged cache is rebuilt, never trusted
