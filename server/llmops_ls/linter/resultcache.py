@@ -25,7 +25,6 @@ import logging
 import os
 import pickle
 import sys
-import tempfile
 import time
 import zlib
 from collections.abc import Iterable
@@ -287,6 +286,8 @@ class ResultCache:
                 self._interned.setdefault(inputs, inputs) for inputs in entry.inputs
             )
             entry.listing = listings.setdefault(entry.listing, entry.listing)
+        import tempfile  # only when something changed
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(
