@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from llmops_ls import __version__
 from llmops_ls.errors import ConfigError, LlmopsError, UsageError
@@ -23,9 +24,35 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
 
 
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's help formatter, sized to the terminal as argparse itself would.
+
+    argparse asks `shutil` for the width (importing it, and compression modules with
+    it, on every run, help or not); `os` answers the same question.
+    """
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        width = int(columns)
+    else:
+        stream = sys.__stdout__
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns if stream else 80
+        except (OSError, ValueError):
+            width = 80
+    return argparse.HelpFormatter(prog, width=max(width - 2, 11))
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose subcommands' parsers share its help formatter."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _help_formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="llmops-ls",
         description="Lint AI-assistant rules files; serve them to editors over LSP.",
     )
