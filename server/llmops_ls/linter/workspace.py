@@ -4,6 +4,11 @@ A workspace is rooted at a project folder. Rules files are found by walking it w
 honouring `.gitignore` files and the `exclude` setting; symbolic links to folders are
 not followed, so loops cannot occur. Files open in an editor are read from the overlay
 instead of the disk, so the language server and the command line share this code.
+
+While a file is linted, the workspace can record what the lint read (`Reads`): the
+language server re-lints a file when any of it changes, and the command line keeps
+findings until then (`resultcache`). Answers memoised for many files go through
+`Workspace.recall`, which replays what computing them read into each file using them.
 """
 
 from __future__ import annotations
