@@ -320,3 +320,22 @@ def test_a_cache_file_naming_foreign_code_is_refused_not_run(tmp_path: Path) -> 
     assert CALLED == []
     assert again is not None and again.hits == 0
     assert result.findings == fresh(root)
+
+
+def test_only_the_most_recent_cache_files_are_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "cache" / "lint"
+    folder.mkdir(parents=True)
+    for index in range(resultcache.KEPT_FILES + 5):
+        old = folder / f"{index:04d}.pickle"
+        old.write_bytes(b"")
+        os.utime(old, (1_000_000 + index, 1_000_000 + index))
+    (folder / ".lint-unfinished.tmp").write_bytes(b"")
+    root = tmp_path / "ws"
+    write_tree(root, TREE)
+    _, cache = lint(root, tmp_path / "cache")
+    assert cache is not None and cache.path is not None
+    kept = sorted(p.name for p in folder.glob("*.pickle"))
+    assert len(kept) == resultcache.KEPT_FILES
+    assert cache.path.name in kept
+    assert "0000.pickle" not in kept  # the oldest went first
+    assert (folder / ".lint-unfinished.tmp").exists()  # not ours to judge

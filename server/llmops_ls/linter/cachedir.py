@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 from collections.abc import Iterable
@@ -39,3 +40,33 @@ def load_pickle(handle: BinaryIO, allowed: Iterable[type]) -> object:
             return found
 
     return Restricted(handle).load()
+
+
+def prune(folder: Path, keep: int, suffix: str = ".pickle") -> None:
+    """Delete all but the `keep` most recently written `suffix` files of a folder.
+
+    Each workspace, settings and build gets a file of its own, so without pruning a
+    developer's folder would only grow.
+    """
+    try:
+        entries = [
+            e
+            for e in os.scandir(folder)
+            if e.name.endswith(suffix) and e.is_file(follow_symlinks=False)
+        ]
+    except OSError:
+        return
+    if len(entries) <= keep:
+        return
+    entries.sort(key=_written, reverse=True)
+    for entry in entries[keep:]:
+        # Another run may have removed or replaced it meanwhile.
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+
+
+def _written(entry: os.DirEntry[str]) -> int:
+    try:
+        return entry.stat(follow_symlinks=False).st_mtime_ns
+    except OSError:
+        return 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmops_ls.errors import CatalogueError
-from llmops_ls.linter.cachedir import cache_folder, load_pickle
+from llmops_ls.linter.cachedir import cache_folder, load_pickle, prune
 from llmops_ls.linter.finding import Severity
 
 DOCS_BASE_URL = "https://github.com/llmops-ls/llmops-ls/blob/main/docs/rules/"
@@ -149,6 +149,7 @@ def _keep(stamp: str, rules: dict[str, Rule]) -> None:
         with os.fdopen(handle, "wb") as out:
             pickle.dump((stamp, rules), out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
+        prune(path.parent, 8)  # one per version of the catalogue
     except OSError:
         Path(temporary).unlink(missing_ok=True)
     except BaseException:

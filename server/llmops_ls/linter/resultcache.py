@@ -32,7 +32,7 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import llmops_ls
-from llmops_ls.linter.cachedir import cache_folder, load_pickle
+from llmops_ls.linter.cachedir import cache_folder, load_pickle, prune
 from llmops_ls.linter.catalogue import catalogue_dir
 from llmops_ls.linter.finding import Edit, Finding, Fix, Related, Severity
 from llmops_ls.linter.settings import LintSettings
@@ -42,6 +42,8 @@ from llmops_ls.linter.workspace import Reads, front_matter_part
 logger = logging.getLogger(__name__)
 
 FORMAT = 3
+# Cache files kept: one per workspace, settings and build, most recently written first.
+KEPT_FILES = 64
 # A state this close to the moment it was taken is proven by its content, not its time.
 RACY_NANOSECONDS = 2_000_000_000
 
@@ -306,6 +308,8 @@ class ResultCache:
                 raise
         except OSError as exc:
             logger.warning("cannot write the lint cache %s: %s", self.path, exc)
+        else:
+            prune(self.path.parent, KEPT_FILES)
         self._changed = False
 
 
