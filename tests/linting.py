@@ -7,6 +7,7 @@ from pathlib import Path
 
 from llmops_ls.linter.engine import LintResult, lint_paths
 from llmops_ls.linter.finding import Finding
+from llmops_ls.linter.resultcache import ResultCache
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Workspace
 
@@ -25,9 +26,12 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
 
 
 def run_lint(
-    root: Path, settings: LintSettings | None = None, paths: list[Path] | None = None
+    root: Path,
+    settings: LintSettings | None = None,
+    paths: list[Path] | None = None,
+    cache: ResultCache | None = None,
 ) -> LintResult:
-    """Lint a folder as the command line would."""
+    """Lint a folder as the command line would (with a findings cache if given)."""
     settings = settings or LintSettings()
     workspace = Workspace(root, exclude=settings.exclude)
-    return lint_paths(workspace, paths, settings)
+    return lint_paths(workspace, paths, settings, cache=cache)

@@ -11,13 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linting import write_tree
+from linting import run_lint, write_tree
 from llmops_ls.linter import resultcache
-from llmops_ls.linter.engine import LintResult, lint_paths
+from llmops_ls.linter.engine import LintResult
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.resultcache import ResultCache
 from llmops_ls.linter.settings import LintSettings
-from llmops_ls.linter.workspace import Workspace
 
 ALL = LintSettings(select=None)
 
@@ -29,8 +28,7 @@ def lint(
     cache = (
         None if cache_dir is None else ResultCache.open(root, lint_settings, cache_dir)
     )
-    workspace = Workspace(root, exclude=lint_settings.exclude)
-    return lint_paths(workspace, None, lint_settings, cache=cache), cache
+    return run_lint(root, lint_settings, cache=cache), cache
 
 
 def fresh(root: Path) -> list[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -40,6 +40,24 @@ def load_pickle(handle: BinaryIO, allowed: Iterable[type]) -> object:
             return found
 
     return Restricted(handle).load()
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Have `write` fill a temporary file beside `path`, then rename it over `path`.
+
+    A run killed while writing leaves the previous file whole. Raises `OSError`.
+    """
+    import tempfile  # only when something is written
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def prune(folder: Path, keep: int, suffix: str = ".pickle") -> None:

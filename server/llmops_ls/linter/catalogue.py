@@ -7,14 +7,18 @@ these files, so they cannot disagree.
 from __future__ import annotations
 
 import functools
-import os
 import pickle
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from llmops_ls.errors import CatalogueError
-from llmops_ls.linter.cachedir import cache_folder, load_pickle, prune
+from llmops_ls.linter.cachedir import (
+    cache_folder,
+    load_pickle,
+    prune,
+    write_atomically,
+)
 from llmops_ls.linter.finding import Severity
 
 DOCS_BASE_URL = "https://github.com/llmops-ls/llmops-ls/blob/main/docs/rules/"
@@ -138,23 +142,14 @@ def _keep(stamp: str, rules: dict[str, Rule]) -> None:
     path = _kept_path(stamp)
     if path is None:
         return
-    import tempfile
-
+    data = (stamp, rules)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        write_atomically(
+            path, lambda out: pickle.dump(data, out, protocol=pickle.HIGHEST_PROTOCOL)
+        )
     except OSError:
         return  # the next run parses the files again
-    try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump((stamp, rules), out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-        prune(path.parent, 8)  # one per version of the catalogue
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    prune(path.parent, 8)  # one per version of the catalogue
 
 
 def by_code_or_name() -> dict[str, Rule]:

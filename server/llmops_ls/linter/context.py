@@ -44,13 +44,15 @@ class CheckContext:
             return info.default_enabled
         return rule in self.settings.select
 
-    def checks_for(self, tool: Tool, checks: Iterable[Check]) -> list[Check]:
-        """The `checks` that apply to files of `tool` and report an enabled rule."""
+    def checks_for(self, tool: Tool) -> list[Check]:
+        """The registered checks that run on files of `tool` (an enabled rule each)."""
         known = self._checks.get(tool)
         if known is None:
+            from llmops_ls.linter.registry import CHECKS
+
             known = self._checks[tool] = [
                 check
-                for check in checks
+                for check in CHECKS
                 if check.applies_to(tool)
                 and any(self.enabled(rule) for rule in check.rules)
             ]

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from llmops_ls.linter import checks
 from llmops_ls.linter.finding import Finding
-from llmops_ls.linter.registry import CHECKS
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Reads, Workspace
 
@@ -212,7 +211,7 @@ def lint_document(
     checks.load_all()  # on first use: a run served from the cache needs no check
     failures: list[CheckFailure] = []
     raw: list[Finding] = []
-    for check in context.checks_for(doc.tool, CHECKS):
+    for check in context.checks_for(doc.tool):
         if doc.read_error is not None and "file-unreadable" not in check.rules:
             continue
         try:

@@ -32,12 +32,17 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import llmops_ls
-from llmops_ls.linter.cachedir import cache_folder, load_pickle, prune
+from llmops_ls.linter.cachedir import (
+    cache_folder,
+    load_pickle,
+    prune,
+    write_atomically,
+)
 from llmops_ls.linter.catalogue import catalogue_dir
 from llmops_ls.linter.finding import Edit, Finding, Fix, Related, Severity
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.source import Position
-from llmops_ls.linter.workspace import Reads, front_matter_part
+from llmops_ls.linter.workspace import Reads, front_matter_part, is_binary
 
 logger = logging.getLogger(__name__)
 
@@ -288,24 +293,12 @@ class ResultCache:
                 self._interned.setdefault(inputs, inputs) for inputs in entry.inputs
             )
             entry.listing = listings.setdefault(entry.listing, entry.listing)
-        import tempfile  # only when something changed
-
+        data = (FORMAT, self.key, entries)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(
-                dir=self.path.parent, prefix=".lint-", suffix=".tmp"
+            write_atomically(
+                self.path,
+                lambda out: pickle.dump(data, out, protocol=pickle.HIGHEST_PROTOCOL),
             )
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    pickle.dump(
-                        (FORMAT, self.key, entries),
-                        out,
-                        protocol=pickle.HIGHEST_PROTOCOL,
-                    )
-                os.replace(temporary, self.path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
         except OSError as exc:
             logger.warning("cannot write the lint cache %s: %s", self.path, exc)
         else:
@@ -372,7 +365,7 @@ def _front_digest(name: str, max_file_bytes: int) -> bytes:
             data = handle.read()
     except OSError:
         return b"unreadable"
-    if len(data) > max_file_bytes or b"\0" in data[:8192]:
+    if len(data) > max_file_bytes or is_binary(data):
         return b"unreadable"
     head = front_matter_part(decode(data)[0])
     return hashlib.blake2b(

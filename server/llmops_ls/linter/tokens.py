@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import struct
 import sys
 import threading
@@ -55,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from llmops_ls.linter.cachedir import cache_folder
+from llmops_ls.linter.cachedir import cache_folder, write_atomically
 from llmops_ls.linter.token_worker import UNCOUNTABLE
 
 if TYPE_CHECKING:
@@ -367,7 +366,10 @@ class _DiskCache:
             del counts[next(iter(counts))]
         self._counts = counts
         try:
-            _write_atomically(self.path, {"version": _DISK_VERSION, "counts": counts})
+            payload = json.dumps(
+                {"version": _DISK_VERSION, "counts": counts}, separators=(",", ":")
+            ).encode("utf-8")
+            write_atomically(self.path, lambda out: out.write(payload))
         except OSError as exc:
             logger.debug("token count cache not written to %s: %s", self.path, exc)
             self.path = None  # read-only or full: stop trying for this process
@@ -391,22 +393,6 @@ def _read_counts(path: Path) -> dict[str, int]:
         for k, v in counts.items()
         if isinstance(k, str) and type(v) is int and v >= 0
     }
-
-
-def _write_atomically(path: Path, data: object) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
-    import tempfile
-
-    payload = json.dumps(data, separators=(",", ":"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 _disk = _DiskCache()

@@ -483,7 +483,7 @@ class Workspace:
             data = path.read_bytes()
         except OSError as exc:
             return _unreadable(path, relative, tool, exc.strerror or str(exc))
-        if b"\x00" in data[:8192]:
+        if is_binary(data):
             return _unreadable(
                 path, relative, tool, "binary content (NUL bytes)", size_bytes=len(data)
             )
@@ -506,6 +506,11 @@ def _read_ignore_file(path: Path) -> pathspec.GitIgnoreSpec | None:
     except OSError:
         return None
     return _compile_ignore(lines.splitlines())
+
+
+def is_binary(data: bytes) -> bool:
+    """Whether a file's bytes are binary, as the workspace judges: a NUL early on."""
+    return b"\x00" in data[:8192]
 
 
 def front_matter_part(text: str) -> str:
