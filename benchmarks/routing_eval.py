@@ -98,7 +98,7 @@ def parse_args() -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--split", choices=("tune", "held-out", "fresh", "all"), default="all"
+        "--split", choices=("tune", "held-out", "fresh", "blind", "all"), default="all"
     )
     parser.add_argument("--requests", type=Path, default=REQUESTS)
     parser.add_argument(
