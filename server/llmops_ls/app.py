@@ -111,10 +111,32 @@ def start_telemetry(
     )
 
 
+def prepare_assistant() -> None:
+    """Import what `build_assistant` needs and load the token vocabulary.
+
+    Needs no event loop and touches no state but module imports and the vocabulary,
+    so a worker thread can do it while the server goes on answering.
+    """
+    import llmops_ls.config.policy
+    import llmops_ls.gateway.assistant
+    import llmops_ls.gateway.breaker
+    import llmops_ls.gateway.client
+    import llmops_ls.gateway.filter
+    import llmops_ls.routing.budgets
+    import llmops_ls.routing.router
+    import llmops_ls.telemetry.service  # noqa: F401
+    from llmops_ls.linter import tokens
+
+    tokens.preload()
+
+
 def serve(tcp: str | None = None, *, verbose: bool = False) -> None:
     """The language server with the assistant wired in."""
     from llmops_ls.lsp.server import serve as serve_lsp
 
     serve_lsp(
-        tcp, verbose=verbose, assistant_factory=lambda root: build_assistant(root=root)
+        tcp,
+        verbose=verbose,
+        assistant_factory=lambda root: build_assistant(root=root),
+        assistant_preparer=prepare_assistant,
     )

@@ -45,6 +45,7 @@ async def assistant_server(
     key: str = KEY,
     extra_env: dict[str, str] | None = None,
     command: list[str] = SERVER_COMMAND,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """A started and initialized server using the gateway at `base_url`."""
     policy = write_policy(root.parent, base_url)
@@ -69,7 +70,7 @@ async def assistant_server(
         chunks.append(_as_dict(params))
 
     client.chunks = chunks  # type: ignore[attr-defined]
-    await start(client, root)
+    await start(client, root, capabilities=capabilities)
     try:
         yield client
     finally:

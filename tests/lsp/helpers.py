@@ -25,8 +25,9 @@ async def start(
     *,
     editor: str = "visual-studio-code",
     options: dict[str, object] | None = None,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> types.InitializeResult:
-    """Write a workspace and initialize the server on it."""
+    """Write a workspace and initialize the server on it (as `editor` by default)."""
     (root / ".git").mkdir(parents=True, exist_ok=True)
     for relative, content in (files or {}).items():
         path = root / relative
@@ -34,7 +35,7 @@ async def start(
         path.write_text(content, encoding="utf-8")
     return await client.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities(editor),
+            capabilities=capabilities or client_capabilities(editor),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
             initialization_options=options,

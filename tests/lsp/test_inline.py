@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
-from pytest_lsp import LanguageClient
+from pytest_lsp import LanguageClient, client_capabilities
 
 from integration.upstream import Upstream
 from lsp.assistant_helpers import (
@@ -238,3 +238,74 @@ async def test_accept_command_and_feedback_are_accepted(
 
     assert answer is None
     assert again is not None
+
+
+def inline_capable_client() -> types.ClientCapabilities:
+    """VS Code's capabilities plus inline completions, as an editor showing them has."""
+    capabilities = client_capabilities("visual-studio-code")
+    assert capabilities.text_document is not None
+    capabilities.text_document.inline_completion = (
+        types.InlineCompletionClientCapabilities()
+    )
+    return capabilities
+
+
+async def logged(client: LanguageClient, text: str) -> str | None:
+    """The first log message containing `text`, awaited for a few seconds."""
+    for _ in range(500):
+        for message in client.log_messages:
+            if text in message.message:
+                return message.message
+        await asyncio.sleep(0.02)
+    return None
+
+
+async def test_client_showing_inline_completions_gets_the_assistant_ready_first(
+    upstream: Upstream, root: Path
+) -> None:
+    async with assistant_server(
+        root, gateway_url(upstream), capabilities=inline_capable_client()
+    ) as client:
+        ready = await logged(client, "assistant ready")
+        asked_before = list(upstream.recorded.paths)
+        uri = open_source(client, root / "calc.py", SOURCE)
+        result = await client.text_document_inline_completion_async(
+            inline_params(uri, 1, 11)
+        )
+
+    assert ready is not None
+    # Getting ready sends nothing to the gateway.
+    assert asked_before == []
+    assert isinstance(result, types.InlineCompletionList)
+    assert result.items
+
+
+async def test_invalid_policy_found_while_getting_ready_is_logged_not_raised(
+    upstream: Upstream, root: Path
+) -> None:
+    broken = root.parent / "broken.toml"
+    broken.write_text("[tiers.fast]\nmodels = 3\n", encoding="utf-8")
+    async with assistant_server(
+        root,
+        gateway_url(upstream),
+        extra_env={"LLMOPS_POLICY": str(broken)},
+        capabilities=inline_capable_client(),
+    ) as client:
+        warning = await logged(client, "the assistant is not available")
+        uri = open_source(client, root / "calc.py", SOURCE)
+        result = await client.text_document_inline_completion_async(
+            inline_params(uri, 1, 11)
+        )
+
+    assert warning is not None
+    assert str(broken) in warning
+    assert result is None
+    assert upstream.recorded.paths == []
+
+
+def test_only_a_client_showing_inline_completions_has_the_assistant_warmed() -> None:
+    from llmops_ls.lsp.server import _shows_inline_completions
+
+    assert _shows_inline_completions(inline_capable_client())
+    assert not _shows_inline_completions(client_capabilities("visual-studio-code"))
+    assert not _shows_inline_completions(types.ClientCapabilities())

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 # Builds the assistant for a workspace root (None when the client opened no folder).
 AssistantFactory = Callable[[Path | None], "Assistant"]
+# Does the slow part of building an assistant that needs no event loop (imports, the
+# token vocabulary), so that a worker thread can do it ahead of the first request.
+AssistantPreparer = Callable[[], None]
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +123,11 @@ class LlmopsProtocol(LanguageServerProtocol):
 class LlmopsLanguageServer(LanguageServer):
     """The server object the handlers receive, holding the session once it exists."""
 
-    def __init__(self, assistant_factory: AssistantFactory | None = None) -> None:
+    def __init__(
+        self,
+        assistant_factory: AssistantFactory | None = None,
+        assistant_preparer: AssistantPreparer | None = None,
+    ) -> None:
         super().__init__(
             "llmops-ls",
             __version__,
@@ -131,7 +138,9 @@ class LlmopsLanguageServer(LanguageServer):
         self.log_handler = ClientLogHandler()
         self._session: Session | None = None
         self.assistant_factory = assistant_factory
+        self.assistant_preparer = assistant_preparer
         self._assistant: Assistant | None = None
+        self._warming: asyncio.Task[None] | None = None
 
     @property
     def session(self) -> Session:
@@ -153,6 +162,33 @@ class LlmopsLanguageServer(LanguageServer):
             roots = self.workspace_roots()
             self._assistant = self.assistant_factory(roots[0] if roots else None)
         return self._assistant
+
+    def warm_assistant(self) -> None:
+        """Get the assistant ready before the first completion asks for it.
+
+        Building it imports the gateway client and loads the token vocabulary, about
+        half a second that the first inline completion would otherwise wait. The
+        imports and the vocabulary are done in a worker thread; the assistant itself
+        is then built on the event loop, as any request would build it.
+        """
+        if self.assistant_factory is None or self._warming is not None:
+            return
+        self._warming = asyncio.get_running_loop().create_task(self._warm())
+
+    async def _warm(self) -> None:
+        if self.assistant_preparer is not None:
+            await asyncio.to_thread(self.assistant_preparer)
+        if self._assistant is not None:
+            return
+        from llmops_ls.errors import LlmopsError
+
+        try:
+            self.assistant  # noqa: B018 -- built for its side effect
+        except (LlmopsError, OSError) as error:
+            # The first request reports it to the user; here it is only logged.
+            logger.warning("the assistant is not available: %s", error)
+        else:
+            logger.info("assistant ready")
 
     def workspace_roots(self) -> list[Path]:
         """The folders the client opened (none for a loose file)."""
@@ -185,9 +221,10 @@ class LlmopsLanguageServer(LanguageServer):
 
 def build_server(
     assistant_factory: AssistantFactory | None = None,
+    assistant_preparer: AssistantPreparer | None = None,
 ) -> LlmopsLanguageServer:
     """A server with every handler registered."""
-    server = LlmopsLanguageServer(assistant_factory)
+    server = LlmopsLanguageServer(assistant_factory, assistant_preparer)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: LlmopsLanguageServer, params: types.InitializeParams) -> None:
@@ -205,6 +242,8 @@ def build_server(
             session.diagnostics.publish_config(project)
         await session.watcher.start()
         await session.scanner.scan()
+        if _shows_inline_completions(ls.client_capabilities):
+            ls.warm_assistant()
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: LlmopsLanguageServer, params: None) -> None:
@@ -328,14 +367,21 @@ def _merged(initial: Any, pulled: Any) -> Any:
     return pulled if pulled is not None else initial
 
 
+def _shows_inline_completions(capabilities: types.ClientCapabilities) -> bool:
+    """Whether the client asks for inline completions as the developer types."""
+    document = capabilities.text_document
+    return document is not None and document.inline_completion is not None
+
+
 def serve(
     tcp: str | None = None,
     *,
     verbose: bool = False,
     assistant_factory: AssistantFactory | None = None,
+    assistant_preparer: AssistantPreparer | None = None,
 ) -> None:
     """Run the language server on stdio, or on TCP as `HOST:PORT` for debugging."""
-    server = build_server(assistant_factory)
+    server = build_server(assistant_factory, assistant_preparer)
     install(server.log_handler, verbose=verbose)
     logger.info("llmops-ls %s starting", __version__)
     if tcp is None:
