@@ -45,7 +45,7 @@ from llmops_ls.config.policy import DEFAULT_POLICY_PATH  # noqa: E402
 from llmops_ls.gateway.fim import SYSTEM_PROMPT, build_fim  # noqa: E402
 from llmops_ls.linter.tokens import count_tokens  # noqa: E402
 
-FAST = "gpt-4.1-mini-2025-04-14"
+FAST = "gpt-5.4-mini-2026-03-17"
 # Runs the upstream in a child process; reports its port, then every slow answer's
 # start and hang-up with the (system-wide) monotonic clock.
 UPSTREAM_SCRIPT = """

@@ -25,7 +25,7 @@ from llmops_ls.telemetry.writer import TelemetryWriter
 RULES = (RulesFile.of("CLAUDE.md", b"v1"), RulesFile.of(".cursor/rules/a.mdc", b"x"))
 WHO = Attribution("alice@example.com", "web", "shop", "https://git.example.com/a/shop",
                   "dev-box")  # fmt: skip
-MODELS = ("gpt-4.1-mini-2025-04-14", "claude-sonnet-4-20250514")
+MODELS = ("gpt-5.4-mini-2026-03-17", "claude-sonnet-4-6")
 
 
 def rss_mib() -> float:

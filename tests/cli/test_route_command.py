@@ -46,8 +46,8 @@ def test_prints_the_decision_as_json(
     decision = json.loads(out)
     assert status == 0
     assert decision["tier"] == "frontier"
-    assert decision["model"] == "claude-opus-4-1-20250805"
-    assert decision["fallbacks"] == ["gpt-5-2025-08-07"]
+    assert decision["model"] == "claude-opus-4-7-20260416"
+    assert decision["fallbacks"] == ["gpt-5.5-2026-04-23"]
     assert decision["reasons"]
     assert decision["policy"].endswith("default_policy.toml")
 
@@ -94,12 +94,12 @@ def test_invalid_policy_is_reported(
     tmp_path: Path,
 ) -> None:
     bad = tmp_path / "policy.toml"
-    bad.write_text('[tiers.fast]\nmodels = ["gpt-5"]\n', encoding="utf-8")
+    bad.write_text('[tiers.fast]\nmodels = ["gpt-5.4"]\n', encoding="utf-8")
     monkeypatch.setenv("LLMOPS_POLICY", str(bad))
     status, _, err = route(monkeypatch, capsys, HARD)
     assert status == 2
     assert "tiers.fast.models[0]" in err
-    assert "gpt-5-2025-08-07" in err
+    assert "gpt-5.4-2026-03-05" in err
 
 
 def test_route_is_not_imported_with_the_cli() -> None:
@@ -134,7 +134,7 @@ def test_recorded_spend_at_the_limit_refuses_the_request(
                 RequestEvent(
                     kind="chat",
                     tier="frontier",
-                    model_served="claude-opus-4-1-20250805",
+                    model_served="claude-opus-4-7-20260416",
                     started_at=time.time() - 60,
                     cost=25.0,  # the default policy's daily limit per developer
                     attribution=Attribution("dana"),

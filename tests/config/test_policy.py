@@ -17,10 +17,11 @@ from llmops_ls.config.policy import (
 )
 from llmops_ls.errors import ConfigError
 
-TODAY = datetime.date(2025, 8, 20)
+# The shipped catalogue's date, so that its deprecation dates apply as they do today.
+TODAY = datetime.date(2026, 12, 3)
 MINIMAL = """
 [tiers.fast]
-models = ["gpt-4.1-mini-2025-04-14"]
+models = ["gpt-5.4-mini-2026-03-17"]
 """
 
 
@@ -86,8 +87,8 @@ def test_wrong_type_is_named() -> None:
 
 
 def test_unpinned_alias_is_refused_with_the_snapshot_to_pin() -> None:
-    text = '[tiers.fast]\nmodels = ["gpt-4.1-mini-2025-04-14", "gpt-5"]\n'
-    with pytest.raises(ConfigError, match="gpt-5-2025-08-07") as caught:
+    text = '[tiers.fast]\nmodels = ["gpt-5.4-mini-2026-03-17", "gpt-5.4"]\n'
+    with pytest.raises(ConfigError, match=r"gpt-5\.4-2026-03-05") as caught:
         parse(text)
     assert caught.value.key == "tiers.fast.models[1]"
 
@@ -122,22 +123,30 @@ output_per_million = 0.1
 
 
 def test_deprecated_model_is_refused_after_its_date() -> None:
-    text = '[tiers.fast]\nmodels = ["claude-3-5-sonnet-20241022"]\n'
-    with pytest.raises(ConfigError, match="deprecated on 2025-10-22"):
-        parse(text, today=datetime.date(2025, 10, 22))
+    text = '[tiers.fast]\nmodels = ["claude-sonnet-4-5-20250929"]\n'
+    with pytest.raises(ConfigError, match="deprecated on 2026-11-30"):
+        parse(text)
+
+
+def test_models_of_the_old_default_policy_are_refused_today() -> None:
+    # gemini-2.5-flash was the fast tier's fallback until the Gemini API retired it.
+    text = '[tiers.fast]\nmodels = ["gpt-5.4-mini-2026-03-17", "gemini-2.5-flash"]\n'
+    with pytest.raises(ConfigError, match="deprecated on 2026-12-01") as caught:
+        parse(text)
+    assert caught.value.key == "tiers.fast.models[1]"
 
 
 def test_model_deprecated_within_sixty_days_warns() -> None:
-    text = '[tiers.fast]\nmodels = ["claude-3-5-sonnet-20241022"]\n'
-    loaded = parse_policy(text, Path("p.toml"), datetime.date(2025, 9, 1))
+    text = '[tiers.fast]\nmodels = ["gpt-5-2025-08-07"]\n'
+    loaded = parse_policy(text, Path("p.toml"), TODAY)
     assert len(loaded.warnings) == 1
-    assert "in 51 days" in loaded.warnings[0]
+    assert "in 8 days" in loaded.warnings[0]
     assert loaded.warnings[0].startswith("tiers.fast.models[0]")
 
 
 def test_model_deprecated_later_does_not_warn() -> None:
-    text = '[tiers.fast]\nmodels = ["claude-3-5-sonnet-20241022"]\n'
-    loaded = parse_policy(text, Path("p.toml"), datetime.date(2025, 8, 1))
+    text = '[tiers.fast]\nmodels = ["gpt-5-2025-08-07"]\n'
+    loaded = parse_policy(text, Path("p.toml"), datetime.date(2026, 10, 11))
     assert loaded.warnings == ()
 
 
@@ -147,26 +156,26 @@ def test_canary_model_is_checked_too() -> None:
 
 
 def test_canary_percent_is_bounded() -> None:
-    text = MINIMAL + "canary = { model = 'gpt-5-2025-08-07', percent = 120 }\n"
+    text = MINIMAL + "canary = { model = 'gpt-5.5-2026-04-23', percent = 120 }\n"
     assert key_of(text) == "tiers.fast.canary.percent"
 
 
 def test_extra_tier_needs_a_score() -> None:
-    text = MINIMAL + '[tiers.reasoning]\nmodels = ["gpt-5-2025-08-07"]\n'
+    text = MINIMAL + '[tiers.reasoning]\nmodels = ["gpt-5.5-2026-04-23"]\n'
     assert key_of(text) == "tiers.reasoning.min_score"
 
 
 def test_extra_tiers_are_ordered_by_score() -> None:
     text = (
         MINIMAL
-        + '[tiers.reasoning]\nmodels = ["gpt-5-2025-08-07"]\nmin_score = 0.9\n'
-        + '[tiers.frontier]\nmodels = ["claude-opus-4-1-20250805"]\n'
+        + '[tiers.reasoning]\nmodels = ["gpt-5.5-2026-04-23"]\nmin_score = 0.9\n'
+        + '[tiers.frontier]\nmodels = ["claude-opus-4-7-20260416"]\n'
     )
     assert parse(text).tier_order() == ["fast", "frontier", "reasoning"]
 
 
 def test_some_tier_must_take_the_simplest_requests() -> None:
-    text = '[tiers.standard]\nmodels = ["gpt-4.1-2025-04-14"]\n'
+    text = '[tiers.standard]\nmodels = ["gpt-5.4-2026-03-05"]\n'
     assert key_of(text) == "tiers"
 
 
@@ -220,9 +229,13 @@ def test_gateway_key_from_variable_then_file(tmp_path: Path) -> None:
 
 
 def test_pinned_ids() -> None:
-    assert catalog.is_pinned("gpt-5-2025-08-07")
-    assert catalog.is_pinned("gemini-2.5-pro")  # a catalogued stable id
+    assert catalog.is_pinned("gpt-5.4-2026-03-05")
+    assert catalog.is_pinned("claude-opus-4-7-20260416")
+    assert catalog.is_pinned("gemini-3.5-flash")  # a catalogued stable id
+    assert catalog.is_pinned("claude-sonnet-4-6")  # Anthropic's undated snapshot
     assert catalog.is_pinned("gemini-1.5-pro-002")
-    assert not catalog.is_pinned("gpt-5")
+    assert not catalog.is_pinned("gpt-5.4")
+    assert not catalog.is_pinned("claude-opus-4-7")
+    assert not catalog.is_pinned("claude-sonnet-5")  # undated and not catalogued
     assert not catalog.is_pinned("claude-sonnet-4-latest")
     assert not catalog.is_pinned("my-model")

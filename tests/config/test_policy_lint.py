@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 
+from llmops_ls import catalog
 from llmops_ls.config.policy_lint import PolicyFinding, lint_policy
 from llmops_ls.config.toml_spans import decode_error_offset, find, locate
 
-TODAY = datetime.date(2025, 9, 1)
+# The shipped catalogue's date, so that its deprecation dates apply as they do today.
+TODAY = datetime.date(2026, 12, 3)
 
 
 def lint(text: str, today: datetime.date = TODAY) -> list[PolicyFinding]:
@@ -68,11 +70,11 @@ def test_decode_error_offset_reads_line_and_column() -> None:
 
 CLEAN = """
 [tiers.fast]
-models = ["gpt-4.1-mini-2025-04-14", "gemini-2.5-flash"]
+models = ["gpt-5.4-mini-2026-03-17", "gemini-3.5-flash-lite"]
 """
 
 
-PRO_MODELS = 'models = ["gpt-5-2025-08-07", "gemini-2.5-pro"]\n'
+PRO_MODELS = 'models = ["gemini-3.5-flash", "gpt-5.4-2026-03-05"]\n'
 
 
 def test_a_clean_policy_has_no_findings() -> None:
@@ -80,11 +82,11 @@ def test_a_clean_policy_has_no_findings() -> None:
 
 
 def test_alias_is_unpinned_on_its_value_with_the_snapshot_to_pin() -> None:
-    text = '[tiers.fast]\nmodels = ["gpt-4.1-mini", "gemini-2.5-flash"]\n'
+    text = '[tiers.fast]\nmodels = ["gpt-5.4-mini", "gemini-3.5-flash-lite"]\n'
     (finding,) = lint(text)
     assert finding.rule == "policy-unpinned-model"
-    assert text[finding.start : finding.end] == "gpt-4.1-mini"
-    assert finding.replacement == "gpt-4.1-mini-2025-04-14"
+    assert text[finding.start : finding.end] == "gpt-5.4-mini"
+    assert finding.replacement == "gpt-5.4-mini-2026-03-17"
 
 
 def test_latest_and_undated_ids_are_unpinned_without_a_replacement() -> None:
@@ -99,7 +101,7 @@ def test_latest_and_undated_ids_are_unpinned_without_a_replacement() -> None:
 
 
 def test_unknown_dated_model_is_reported() -> None:
-    text = '[tiers.fast]\nmodels = ["gemini-2.5-flash", "acme-coder-20250601"]\n'
+    text = '[tiers.fast]\nmodels = ["gemini-3.5-flash-lite", "acme-coder-20250601"]\n'
     assert spans_of(text, lint(text)) == [
         ("policy-unknown-model", "acme-coder-20250601")
     ]
@@ -107,55 +109,55 @@ def test_unknown_dated_model_is_reported() -> None:
 
 def test_models_added_by_the_policy_are_known() -> None:
     text = (
-        '[tiers.fast]\nmodels = ["gemini-2.5-flash", "acme-coder-20250601"]\n'
+        '[tiers.fast]\nmodels = ["gemini-3.5-flash-lite", "acme-coder-20250601"]\n'
         '[[models]]\nid = "acme-coder-20250601"\nprovider = "acme"\n'
         "context_window = 2000000\ninput_per_million = 0.1\noutput_per_million = 0.2\n"
     )
     assert lint(text) == []
 
 
-def test_deprecated_model_is_an_error_after_its_date() -> None:
+def test_deprecated_model_is_an_error_from_its_date() -> None:
     text = (
-        '[tiers.fast]\nmodels = ["claude-3-5-sonnet-20241022", "gpt-4.1-2025-04-14"]\n'
+        '[tiers.fast]\nmodels = ["claude-sonnet-4-5-20250929", "gpt-5.4-2026-03-05"]\n'
     )
-    (finding,) = lint(text, datetime.date(2025, 10, 22))
-    assert finding.rule == "policy-deprecated-model"
-    assert not finding.warning
-    assert text[finding.start : finding.end] == "claude-3-5-sonnet-20241022"
+    for today in (datetime.date(2026, 11, 30), TODAY):
+        (finding,) = lint(text, today)
+        assert finding.rule == "policy-deprecated-model"
+        assert not finding.warning
+        assert text[finding.start : finding.end] == "claude-sonnet-4-5-20250929"
+        assert "deprecated on 2026-11-30" in finding.message
 
 
 def test_deprecated_model_within_sixty_days_is_a_warning() -> None:
-    text = (
-        '[tiers.fast]\nmodels = ["claude-3-5-sonnet-20241022", "gpt-4.1-2025-04-14"]\n'
-    )
-    (finding,) = lint(text, datetime.date(2025, 9, 1))
+    text = '[tiers.fast]\nmodels = ["gpt-5-2025-08-07", "gpt-5.4-2026-03-05"]\n'
+    (finding,) = lint(text)
     assert finding.rule == "policy-deprecated-model"
     assert finding.warning
-    assert "in 51 days" in finding.message
-    assert lint(text, datetime.date(2025, 8, 1)) == []
+    assert "in 8 days" in finding.message
+    assert lint(text, datetime.date(2026, 10, 11)) == []
 
 
 def test_canary_model_is_checked_on_its_value() -> None:
-    text = CLEAN + "canary = { model = 'gpt-5', percent = 5 }\n"
-    assert spans_of(text, lint(text)) == [("policy-unpinned-model", "gpt-5")]
+    text = CLEAN + "canary = { model = 'gpt-5.4', percent = 5 }\n"
+    assert spans_of(text, lint(text)) == [("policy-unpinned-model", "gpt-5.4")]
 
 
 def test_tier_with_one_model_has_no_fallback() -> None:
-    text = '[tiers.fast]\nmodels = ["gpt-4.1-mini-2025-04-14"]\n'
+    text = '[tiers.fast]\nmodels = ["gpt-5.4-mini-2026-03-17"]\n'
     assert spans_of(text, lint(text)) == [
-        ("policy-no-fallback", '["gpt-4.1-mini-2025-04-14"]')
+        ("policy-no-fallback", '["gpt-5.4-mini-2026-03-17"]')
     ]
 
 
 def test_fallback_with_a_smaller_context_window_is_reported() -> None:
     text = (
-        '[tiers.fast]\nmodels = ["gpt-4.1-2025-04-14", "gemini-2.5-flash",'
-        ' "claude-sonnet-4-20250514"]\n'
+        '[tiers.fast]\nmodels = ["gemini-3.5-flash", "gpt-5.4-2026-03-05",'
+        ' "claude-haiku-4-5-20251001"]\n'
     )
     (finding,) = lint(text)
     assert finding.rule == "policy-fallback-context"
-    assert text[finding.start : finding.end] == "claude-sonnet-4-20250514"
-    assert "200,000" in finding.message and "1,047,576" in finding.message
+    assert text[finding.start : finding.end] == "claude-haiku-4-5-20251001"
+    assert "200,000" in finding.message and "1,048,576" in finding.message
 
 
 def test_invalid_toml_is_one_finding_on_the_broken_line() -> None:
@@ -201,12 +203,70 @@ def test_missing_structural_key_is_reported_on_its_table() -> None:
 
 
 def test_models_are_checked_even_when_the_schema_fails() -> None:
-    text = '[tiers.fast]\nmodels = ["gpt-4.1-mini", "gemini-2.5-flash"]\nbogus = 1\n'
+    text = (
+        '[tiers.fast]\nmodels = ["gpt-5.4-mini", "gemini-3.5-flash-lite"]\nbogus = 1\n'
+    )
     assert {f.rule for f in lint(text)} == {"policy-invalid", "policy-unpinned-model"}
 
 
-def test_shipped_default_policy_is_clean_on_its_catalogue_date() -> None:
+def test_shipped_default_policy_is_clean_while_its_catalogue_is_fresh() -> None:
     from llmops_ls.config.policy import DEFAULT_POLICY_PATH
 
     text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
-    assert lint(text, datetime.date(2025, 8, 15)) == []
+    shipped = catalog.load().catalogue_date
+    assert lint(text, shipped) == []
+    # No tier model is deprecated within 60 days of the day the catalogue turns stale.
+    assert lint(text, shipped + datetime.timedelta(days=180)) == []
+
+
+# -- stale model figures -------------------------------------------------------------
+
+STALE_LIMIT = datetime.timedelta(days=catalog.STALE_CATALOGUE_DAYS)
+ACME = (
+    '[[models]]\nid = "acme-coder-20250601"\nprovider = "acme"\n'
+    "context_window = 262144\ninput_per_million = 0.2\noutput_per_million = 0.8\n"
+)
+
+
+def test_shipped_catalogue_older_than_the_limit_is_reported_on_the_first_line() -> None:
+    shipped = catalog.load().catalogue_date
+    assert lint(CLEAN, shipped + STALE_LIMIT) == []
+    (finding,) = lint(CLEAN, shipped + STALE_LIMIT + datetime.timedelta(days=1))
+    assert finding.rule == "policy-stale-catalogue"
+    assert (finding.start, finding.end) == (0, 0)
+    assert f"dated {shipped}, 181 days ago" in finding.message
+    assert "upgrade llmops-ls" in finding.message
+    assert "[[models]]" in finding.message and "catalogue_date" in finding.message
+
+
+def test_recent_catalogue_date_of_the_policy_stands_for_the_shipped_catalogue() -> None:
+    later = catalog.load().catalogue_date + STALE_LIMIT + datetime.timedelta(days=30)
+    text = f'catalogue_date = "{later - datetime.timedelta(days=10)}"\n' + CLEAN
+    assert lint(text, later) == []
+    # Still reported when the policy's own check is as old, on the date it gives.
+    text = f'catalogue_date = "{later - STALE_LIMIT * 2}"\n' + CLEAN
+    (finding,) = lint(text, later)
+    assert finding.rule == "policy-stale-catalogue"
+    assert text[finding.start : finding.end] == "catalogue_date"
+
+
+def test_old_catalogue_date_is_reported_where_the_policy_has_models() -> None:
+    text = (
+        'catalogue_date = "2026-01-05"\n[tiers.fast]\n'
+        'models = ["acme-coder-20250601", "gemini-3.5-flash-lite"]\n' + ACME
+    )
+    (finding,) = lint(text)
+    assert finding.rule == "policy-stale-catalogue"
+    assert text[finding.start : finding.end] == "2026-01-05"
+    assert "checked on 2026-01-05, 332 days ago" in finding.message
+    assert lint(text, datetime.date(2026, 7, 4)) == []
+
+
+def test_old_catalogue_date_without_models_relies_on_the_fresh_shipped_one() -> None:
+    text = 'catalogue_date = "2025-01-05"\n' + CLEAN
+    assert lint(text) == []
+
+
+def test_invalid_catalogue_date_is_a_schema_error_only() -> None:
+    text = 'catalogue_date = "last spring"\n' + CLEAN
+    assert [f.rule for f in lint(text)] == ["policy-invalid"]

@@ -15,8 +15,8 @@ from llmops_ls.gateway.client import GatewayClient, Timeouts
 from llmops_ls.gateway.filter import OutgoingFilter
 
 KEY = "sk-test-gateway-key-0123456789abcdefABCDEF"
-FAST = "gpt-4.1-mini-2025-04-14"
-OTHER = "gemini-2.5-flash"
+FAST = "gpt-5.4-mini-2026-03-17"
+OTHER = "gemini-3.5-flash-lite"
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

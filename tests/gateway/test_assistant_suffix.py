@@ -18,9 +18,9 @@ from llmops_ls.gateway.assistant import Assistant
 from llmops_ls.routing.recording import FeedbackRecord, RequestRecord, RouteRecord
 from llmops_ls.routing.router import Caller, Router
 
-NOW = datetime.datetime(2025, 8, 20, 12, tzinfo=datetime.UTC)
-CODESTRAL = "codestral-2501"
-MINI = "gpt-4.1-mini-2025-04-14"
+NOW = datetime.datetime(2026, 12, 3, 12, tzinfo=datetime.UTC)
+CODESTRAL = "codestral-2508"
+MINI = "gpt-5.4-mini-2026-03-17"
 PREFIX = "def area(r: float) -> float:\n    return "
 SUFFIX = "\n\nprint(area(2))\n"
 
@@ -111,7 +111,9 @@ async def test_chat_model_gets_the_chat_fill_in_the_middle_prompt() -> None:
         seen.append(request.url.path)
         return httpx.Response(200, json=chat_answer("3.14 * r * r"))
 
-    await assistant(handler, f'"{MINI}", "gemini-2.5-flash"').inline(PREFIX, SUFFIX)
+    await assistant(handler, f'"{MINI}", "gemini-3.5-flash-lite"').inline(
+        PREFIX, SUFFIX
+    )
     assert seen == ["/v1/chat/completions"]
 
 

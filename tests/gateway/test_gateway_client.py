@@ -92,9 +92,9 @@ async def test_cost_comes_from_catalogue_without_header() -> None:
     client = make_client(lambda r: httpx.Response(200, json=chat_answer()))
     completion = await client.send(CHAT, [FAST])
 
-    # gpt-4.1-mini list prices: 0.40 in, 1.60 out per million tokens.
+    # gpt-5.4-mini list prices: 0.75 in, 4.50 out per million tokens.
     assert completion.cost_source == "catalogue"
-    assert completion.cost == pytest.approx((10 * 0.40 + 20 * 1.60) / 1e6)
+    assert completion.cost == pytest.approx((10 * 0.75 + 20 * 4.50) / 1e6)
 
 
 async def test_stream_delivers_text_and_reads_litellm_usage_chunk() -> None:

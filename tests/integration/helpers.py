@@ -28,10 +28,9 @@ def policy_text(
     text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
     if fast_models is not None:
         listed = ", ".join(f'"{m}"' for m in fast_models)
-        text = text.replace(
-            'models = ["gpt-4.1-mini-2025-04-14", "gemini-2.5-flash"]',
-            f"models = [{listed}]",
-        )
+        fast_line = 'models = ["gpt-5.4-mini-2026-03-17", "gemini-3.5-flash-lite"]'
+        assert fast_line in text, "the default policy's fast tier has changed"
+        text = text.replace(fast_line, f"models = [{listed}]")
     return text.replace(
         'base_url = "http://127.0.0.1:4000"',
         f'base_url = "{proxy.base_url}"\n'

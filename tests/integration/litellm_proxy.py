@@ -3,10 +3,10 @@
 Deployments, by the pinned id the client asks for:
 - each tier's primary and fallback of the default policy: forwarded to the recording
   upstream, which answers `answer from <tier>-<role>`;
-- `claude-3-5-haiku-20241022`: LiteLLM's mock `litellm.RateLimitError` (429);
-- `gemini-2.0-flash-001`: a mock answer after `mock_delay` seconds (the slow model);
-- `gpt-4o-mini-2024-07-18`: forwarded to the upstream's endlessly slow stream;
-- `codestral-2501` (a model the catalogue flags for `suffix`): forwarded to the
+- `claude-haiku-4-5-20251001`: LiteLLM's mock `litellm.RateLimitError` (429);
+- `gemini-2.5-flash-lite`: a mock answer after `mock_delay` seconds (the slow model);
+- `gpt-5.2-2025-12-11`: forwarded to the upstream's endlessly slow stream;
+- `codestral-2508` (a model the catalogue flags for `suffix`): forwarded to the
   upstream's `/v1/completions` as an OpenAI text completion.
 """
 
@@ -25,18 +25,18 @@ import httpx
 from integration.upstream import Upstream
 
 MASTER_KEY = "sk-llmops-integration-master-key-0123456789"
-RATE_LIMITED = "claude-3-5-haiku-20241022"
-SLOW = "gemini-2.0-flash-001"
-SLOW_STREAM = "gpt-4o-mini-2024-07-18"
+RATE_LIMITED = "claude-haiku-4-5-20251001"
+SLOW = "gemini-2.5-flash-lite"
+SLOW_STREAM = "gpt-5.2-2025-12-11"
 SLOW_DELAY_SECONDS = 5
-SUFFIX_MODEL = "codestral-2501"
+SUFFIX_MODEL = "codestral-2508"
 TIER_MODELS = {
-    "gpt-4.1-mini-2025-04-14": "fast-primary",
-    "gemini-2.5-flash": "fast-fallback",
-    "claude-sonnet-4-20250514": "standard-primary",
-    "gpt-4.1-2025-04-14": "standard-fallback",
-    "claude-opus-4-1-20250805": "frontier-primary",
-    "gpt-5-2025-08-07": "frontier-fallback",
+    "gpt-5.4-mini-2026-03-17": "fast-primary",
+    "gemini-3.5-flash-lite": "fast-fallback",
+    "claude-sonnet-4-6": "standard-primary",
+    "gpt-5.4-2026-03-05": "standard-fallback",
+    "claude-opus-4-7-20260416": "frontier-primary",
+    "gpt-5.5-2026-04-23": "frontier-fallback",
 }
 READY_SECONDS = 60
 
@@ -81,14 +81,14 @@ def write_config(path: Path, upstream: Upstream) -> None:
     entries.append(
         f"""  - model_name: {RATE_LIMITED}
     litellm_params:
-      model: openai/gpt-4o-mini
+      model: openai/gpt-5.4-mini
       api_key: fake
       mock_response: litellm.RateLimitError"""
     )
     entries.append(
         f"""  - model_name: {SLOW}
     litellm_params:
-      model: openai/gpt-4o-mini
+      model: openai/gpt-5.4-mini
       api_key: fake
       mock_response: slow answer
       mock_delay: {SLOW_DELAY_SECONDS}"""

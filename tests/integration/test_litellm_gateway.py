@@ -26,7 +26,7 @@ from llmops_ls.gateway.messages import ChatMessage, GatewayRequest
 from llmops_ls.routing.budgets import InMemorySpend, SpendEntry
 from llmops_ls.routing.features import Message
 
-FAST = "gpt-4.1-mini-2025-04-14"
+FAST = "gpt-5.4-mini-2026-03-17"
 HARD = (
     "Refactor the session handling across every module of the service: there is a "
     "race condition between the two workers that share the cache, and we need a "

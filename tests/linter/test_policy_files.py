@@ -11,7 +11,7 @@ from llmops_ls.linter.fixes import apply_fixes
 from llmops_ls.linter.kinds import Tool, classify
 from llmops_ls.linter.settings import LintSettings
 
-UNPINNED = '[tiers.fast]\nmodels = ["gpt-4.1-mini", "gemini-2.5-flash"]\n'
+UNPINNED = '[tiers.fast]\nmodels = ["gpt-5.4-mini", "gemini-3.5-flash-lite"]\n'
 
 
 def test_policy_files_are_classified_by_name() -> None:
@@ -54,13 +54,13 @@ def test_alias_fix_pins_the_snapshot(lint_files: LintFiles) -> None:
     findings = lint_files({"llmops-policy.toml": UNPINNED})
     fixed, applied = apply_fixes(UNPINNED, findings)
     assert len(applied) == 1
-    assert '"gpt-4.1-mini-2025-04-14", "gemini-2.5-flash"' in fixed
+    assert '"gpt-5.4-mini-2026-03-17", "gemini-3.5-flash-lite"' in fixed
 
 
 def _soon_deprecated_policy() -> str:
     soon = datetime.date.today() + datetime.timedelta(days=30)
     return (
-        '[tiers.fast]\nmodels = ["acme-1-20250101", "gemini-2.5-flash"]\n'
+        '[tiers.fast]\nmodels = ["acme-1-20250101", "gemini-3.5-flash-lite"]\n'
         '[[models]]\nid = "acme-1-20250101"\nprovider = "acme"\n'
         "context_window = 1000\ninput_per_million = 1\noutput_per_million = 1\n"
         f'deprecated = "{soon.isoformat()}"\n'

@@ -13,7 +13,7 @@ from gateway.secrets_planted import AWS, GITHUB, SECRETS
 from integration.upstream import Upstream
 from lsp.assistant_helpers import assistant_server
 
-STANDARD = "claude-sonnet-4-20250514"
+STANDARD = "claude-sonnet-4-6"
 ASK = "Write a function that parses the config file and add tests for it."
 
 

@@ -157,7 +157,7 @@ async def test_hover_on_first_line_shows_tokens_and_costs(
     text = hover.contents.value
     assert "tokens" in text
     assert "docs/guide.md" in text
-    assert "claude-sonnet-4-20250514" in text
+    assert "claude-sonnet-4-6" in text
     # The models are the policy's tiers (the default policy here), not the catalogue.
     assert "gpt-4o-mini-2024-07-18" not in text
     assert "per month" in text

@@ -21,7 +21,7 @@ from lsp.assistant_helpers import (
     wait_event,
 )
 
-FAST = "gpt-4.1-mini-2025-04-14"
+FAST = "gpt-5.4-mini-2026-03-17"
 SOURCE = "def add(a, b):\n    return \n"
 
 

@@ -10,16 +10,16 @@ from pytest_lsp import LanguageClient
 from lsp.helpers import open_file, replace_all, start, wait_for_diagnostics
 
 POLICY = """[tiers.fast]
-models = ["gpt-4.1-mini", "gemini-2.5-flash"]
+models = ["gpt-5.4-mini", "gemini-3.5-flash-lite"]
 
 [tiers.frontier]
-models = ["gpt-5-2025-08-07"]
+models = ["gpt-5.5-2026-04-23"]
 """
 FIXED = """[tiers.fast]
-models = ["gpt-4.1-mini-2025-04-14", "gemini-2.5-flash"]
+models = ["gpt-5.4-mini-2026-03-17", "gemini-3.5-flash-lite"]
 
 [tiers.frontier]
-models = ["claude-opus-4-1-20250805", "gpt-5-2025-08-07"]
+models = ["claude-opus-4-7-20260416", "gpt-5.5-2026-04-23"]
 """
 
 
@@ -39,7 +39,7 @@ async def test_policy_problems_are_published_on_their_values_and_cleared(
         start=types.Position(line=1, character=11),
         end=types.Position(line=1, character=23),
     )
-    assert "gpt-4.1-mini-2025-04-14" in unpinned.message
+    assert "gpt-5.4-mini-2026-03-17" in unpinned.message
     assert by_code["LL605"].severity == types.DiagnosticSeverity.Warning
     assert by_code["LL605"].range.start.line == 4
 

@@ -51,7 +51,7 @@ async def test_accepted_completion_is_in_the_store_after_shutdown(
         outcomes = [row["outcome"] for row in store.query("SELECT * FROM outcomes")]
     assert len(events) == 1
     event = events[0]
-    assert event["model_served"] == "gpt-4.1-mini-2025-04-14"
+    assert event["model_served"] == "gpt-5.4-mini-2026-03-17"
     assert event["team"] == "payments"
     assert event["project"] == "ledger"
     assert "accepted" in outcomes

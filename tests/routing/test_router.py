@@ -14,14 +14,15 @@ from llmops_ls.routing.features import Request, RequestKind, Signal, extract
 from llmops_ls.routing.recording import RouteRecord
 from llmops_ls.routing.router import Caller, Decision, Refusal, Router
 
-NOW = datetime.datetime(2025, 8, 20, 15, 30, tzinfo=datetime.UTC)
+# On the shipped catalogue's date, so that its deprecation dates apply as they do today.
+NOW = datetime.datetime(2026, 12, 3, 15, 30, tzinfo=datetime.UTC)
 POLICY = """
 [tiers.fast]
-models = ["gpt-4.1-mini-2025-04-14", "gemini-2.5-flash"]
+models = ["gpt-5.4-mini-2026-03-17", "gemini-3.5-flash-lite"]
 [tiers.standard]
-models = ["claude-sonnet-4-20250514", "gpt-4.1-2025-04-14"]
+models = ["claude-sonnet-4-6", "gpt-5.4-2026-03-05"]
 [tiers.frontier]
-models = ["claude-opus-4-1-20250805", "gpt-5-2025-08-07"]
+models = ["claude-opus-4-7-20260416", "gpt-5.5-2026-04-23"]
 [budgets]
 developer_daily = 10.0
 team_monthly = 100.0
@@ -49,14 +50,14 @@ def route(request: Request, **kwargs: object) -> Decision:
 
 def test_simple_question_goes_to_the_fast_primary() -> None:
     decision = route(SIMPLE)
-    assert (decision.tier, decision.model) == ("fast", "gpt-4.1-mini-2025-04-14")
-    assert decision.fallbacks == ("gemini-2.5-flash",)
+    assert (decision.tier, decision.model) == ("fast", "gpt-5.4-mini-2026-03-17")
+    assert decision.fallbacks == ("gemini-3.5-flash-lite",)
 
 
 def test_multi_file_refactor_goes_to_frontier_with_reasons() -> None:
     decision = route(HARD)
     assert decision.tier == "frontier"
-    assert decision.model == "claude-opus-4-1-20250805"
+    assert decision.model == "claude-opus-4-7-20260416"
     assert any("multi file refactor" in r for r in decision.reasons)
     assert any("5 files attached" in r for r in decision.reasons)
 
@@ -160,9 +161,9 @@ def test_at_the_limit_refuses_naming_the_budget_and_its_reset() -> None:
     refusal = Router(policy(), spend=spend).route(SIMPLE, ALICE, NOW)
     assert isinstance(refusal, Refusal)
     assert refusal.budget is BudgetScope.TEAM_MONTHLY
-    assert refusal.resets_at == datetime.datetime(2025, 9, 1, tzinfo=datetime.UTC)
+    assert refusal.resets_at == datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC)
     assert "team monthly budget of payments" in refusal.message
-    assert "2025-09-01T00:00:00+00:00" in refusal.message
+    assert "2027-01-01T00:00:00+00:00" in refusal.message
 
 
 def test_spend_outside_the_window_does_not_count() -> None:
@@ -174,23 +175,24 @@ def test_spend_outside_the_window_does_not_count() -> None:
 def test_budget_day_starts_at_midnight_in_the_policy_zone() -> None:
     zone = policy('timezone = "America/New_York"\n').budgets.zone
     start, end = window(BudgetScope.DEVELOPER_DAILY, NOW, zone)
-    assert start.isoformat() == "2025-08-20T00:00:00-04:00"
-    assert end.isoformat() == "2025-08-21T00:00:00-04:00"
+    assert start.isoformat() == "2026-12-03T00:00:00-05:00"
+    assert end.isoformat() == "2026-12-04T00:00:00-05:00"
 
 
 def test_request_larger_than_the_primary_window_uses_a_fallback_that_fits() -> None:
     request = Request(
         RequestKind.CHAT,
         "Review this dump for security problems.",
-        context_tokens=300_000,
+        context_tokens=1_020_000,
     )
     decision = route(request)
     assert decision.tier == "frontier"
-    assert decision.model == "gpt-5-2025-08-07"
+    # Beyond the 1,000,000 tokens of claude-opus-4-7, within the 1,050,000 of gpt-5.5.
+    assert decision.model == "gpt-5.5-2026-04-23"
 
 
 def test_canary_assignment_is_stable_and_shares_developers() -> None:
-    extra = 'canary = { model = "gpt-5-2025-08-07", percent = 30 }\n'
+    extra = 'canary = { model = "claude-haiku-4-5-20251001", percent = 30 }\n'
     text = POLICY.replace("[tiers.standard]\n", extra + "[tiers.standard]\n")
     canary_policy = parse_policy(text, Path("p.toml"), NOW.date()).policy
     router = Router(canary_policy)
@@ -201,8 +203,8 @@ def test_canary_assignment_is_stable_and_shares_developers() -> None:
         again = router.route(SIMPLE, Caller(f"dev{index}"), NOW)
         assert again == decision
         if decision.canary:
-            assert decision.model == "gpt-5-2025-08-07"
-            assert decision.fallbacks[0] == "gpt-4.1-mini-2025-04-14"
+            assert decision.model == "claude-haiku-4-5-20251001"
+            assert decision.fallbacks[0] == "gpt-5.4-mini-2026-03-17"
             on_canary.append(index)
     assert 80 <= len(on_canary) <= 160
 
@@ -229,7 +231,9 @@ def test_a_failing_sink_does_not_fail_the_request() -> None:
 
 
 def test_extra_tier_is_chosen_by_its_score() -> None:
-    text = POLICY + '[tiers.tiny]\nmodels = ["gpt-4o-mini-2024-07-18"]\nmin_score = 0\n'
+    text = (
+        POLICY + '[tiers.tiny]\nmodels = ["gpt-5.4-nano-2026-03-17"]\nmin_score = 0\n'
+    )
     text = text.replace("[tiers.fast]\n", "[tiers.fast]\nmin_score = 0.1\n")
     router = Router(parse_policy(text, Path("p.toml"), NOW.date()).policy)
     decision = router.route(SIMPLE, ALICE, NOW)

@@ -33,8 +33,8 @@ def filled_store(n: int = 5) -> TelemetryStore:
             kind="inline_completion",
             attribution=Attribution("alice", team="web"),
             tier="fast",
-            model_requested="gpt-4.1-mini-2025-04-14",
-            model_served="gpt-4.1-mini-2025-04-14",
+            model_requested="gpt-5.4-mini-2026-03-17",
+            model_served="gpt-5.4-mini-2026-03-17",
             input_tokens=100,
             output_tokens=20,
             cost=0.001,
@@ -98,7 +98,7 @@ def test_payload_uses_genai_names_and_carries_event_ids() -> None:
     assert record.event_name == "llmops.request"
     assert attrs["gen_ai.operation.name"].string_value == "text_completion"
     assert attrs["gen_ai.provider.name"].string_value == "openai"
-    assert attrs["gen_ai.request.model"].string_value == "gpt-4.1-mini-2025-04-14"
+    assert attrs["gen_ai.request.model"].string_value == "gpt-5.4-mini-2026-03-17"
     assert attrs["gen_ai.usage.input_tokens"].int_value == 100
     assert attrs["llmops.tier"].string_value == "fast"
     assert attrs["llmops.team"].string_value == "web"

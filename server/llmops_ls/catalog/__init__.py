@@ -21,6 +21,9 @@ TOKENS_PER_MILLION = 1_000_000
 
 #: How long before its deprecation date a pinned id starts to draw a warning.
 DEPRECATION_WARNING_DAYS = 60
+#: Age in days beyond which a catalogue's prices and deprecation dates draw a warning:
+#: in that time providers have retired snapshots and changed prices more than once.
+STALE_CATALOGUE_DAYS = 180
 
 # A word that names a moving target, wherever it sits in the id.
 _MOVING_ALIAS = re.compile(r"(?:^|[-_.:/@])latest(?:$|[-_.:/@])", re.IGNORECASE)
@@ -76,7 +79,7 @@ class ModelCatalogue:
         return next((m for m in self.models if m.id == model_id), None)
 
     def by_alias(self, alias: str) -> Model | None:
-        """The model a moving alias (`gpt-5`, say) points at today, if known."""
+        """The model a moving alias (`gpt-5.4`, say) points at today, if known."""
         return next((m for m in self.models if alias in m.aliases), None)
 
     def is_pinned(self, model_id: str) -> bool:
@@ -100,8 +103,9 @@ def pin_problem(model_id: str, catalogue: ModelCatalogue | None = None) -> str |
 
     `latest` anywhere refuses the id. A catalogued id is pinned: the catalogue lists
     snapshots only, including stable ids without a date that their provider promises
-    never to move (Gemini's `gemini-2.5-pro`). A catalogued alias is refused with the
-    snapshot it points at today. Any other id must end in a date or a snapshot number.
+    never to move (Gemini's `gemini-3.5-flash`, Anthropic's `claude-sonnet-4-6`). A
+    catalogued alias is refused with the snapshot it points at today. Any other id
+    must end in a date or a snapshot number.
     """
     catalogue = catalogue or load()
     target = catalogue.by_alias(model_id)

@@ -292,6 +292,13 @@ class Policy(_Strict):
     models: list[CatalogueModel] = Field(
         default_factory=list, description="Models added to the shipped catalogue."
     )
+    catalogue_date: datetime.date | None = Field(
+        None,
+        description="Day the prices and deprecation dates of the models this policy "
+        "names were last checked (the `[[models]]` entries and the shipped "
+        "catalogue's). The policy linter warns when it is older than 180 days; a "
+        "recent date also stands for an older shipped catalogue.",
+    )
 
     def min_score(self, tier: str) -> float:
         """The lowest complexity score routed to `tier`."""

@@ -4,7 +4,9 @@ Loading a policy stops at its first error; linting reports every problem at once
 that the editor can show them all: TOML syntax, every schema error, the structural
 errors `policy.check_structure` raises, and for each model id an unpinned alias, an
 unknown or deprecated id (a warning within 60 days of its date), a tier without
-fallback and a fallback with a smaller context window than its tier's primary.
+fallback and a fallback with a smaller context window than its tier's primary. Last,
+model figures older than 180 days: the shipped catalogue's, unless the policy's own
+`catalogue_date` is recent, and the policy's `[[models]]` entries by that date.
 
 Model ids are checked even when the rest of the file breaks the schema, against the
 shipped catalogue extended by each `[[models]]` entry that is valid on its own.
@@ -31,7 +33,16 @@ UNKNOWN = "policy-unknown-model"
 DEPRECATED = "policy-deprecated-model"
 NO_FALLBACK = "policy-no-fallback"
 FALLBACK_CONTEXT = "policy-fallback-context"
-RULES = (INVALID, UNPINNED, UNKNOWN, DEPRECATED, NO_FALLBACK, FALLBACK_CONTEXT)
+STALE_CATALOGUE = "policy-stale-catalogue"
+RULES = (
+    INVALID,
+    UNPINNED,
+    UNKNOWN,
+    DEPRECATED,
+    NO_FALLBACK,
+    FALLBACK_CONTEXT,
+    STALE_CATALOGUE,
+)
 
 _KIND_RULES = {
     "unpinned": UNPINNED,
@@ -74,6 +85,7 @@ def lint_policy(
     if not findings:
         findings.extend(_structure_findings(data, path, text, spans))
     findings.extend(_model_findings(data, text, spans, today))
+    findings.extend(_staleness_findings(data, text, spans, today))
     return sorted(findings, key=lambda f: (f.start, f.rule))
 
 
@@ -171,6 +183,65 @@ def _fallback_findings(
             f"than the {primary.context_window:,} of the primary {primary.id!r}: "
             "requests that fit the primary may fail when they fall back",
         )
+
+
+def _staleness_findings(
+    data: dict[str, Any], text: str, spans: dict[str, Span], today: datetime.date
+) -> Iterator[PolicyFinding]:
+    """Model figures older than `catalog.STALE_CATALOGUE_DAYS` on `today`.
+
+    The policy's `catalogue_date` dates its `[[models]]` entries and vouches for the
+    shipped entries it relies on, so a recent one stands for an older shipped
+    catalogue. An old one is reported on its value where the policy has entries of
+    its own, and on its key when the shipped catalogue is old too.
+    """
+    limit = catalog.STALE_CATALOGUE_DAYS
+    checked = _declared_date(data.get("catalogue_date"))
+    recently_checked = checked is not None and (today - checked).days <= limit
+    own_models = isinstance(data.get("models"), list) and bool(data["models"])
+    if checked is not None and not recently_checked and own_models:
+        start, end = _where(text, spans, "catalogue_date", on_key=False)
+        yield PolicyFinding(
+            STALE_CATALOGUE,
+            start,
+            end,
+            f"the [[models]] entries were checked on {checked}, "
+            f"{(today - checked).days} days ago (more than {limit}): providers may "
+            "have retired those ids or changed their prices since; check them "
+            "against the providers' pages, correct the entries and set "
+            "catalogue_date to the day you checked",
+        )
+        return
+    shipped = catalog.load().catalogue_date
+    age_days = (today - shipped).days
+    if age_days <= limit or recently_checked:
+        return
+    # On the policy's own (old) date where it gives one, else on the first line.
+    start, end = _where(text, spans, "catalogue_date", on_key=True)
+    yield PolicyFinding(
+        STALE_CATALOGUE,
+        start,
+        end,
+        f"the model catalogue shipped with llmops-ls is dated {shipped}, {age_days} "
+        f"days ago (more than {limit}): the models the tiers name may have been "
+        "retired and their prices changed since; upgrade llmops-ls for a refreshed "
+        "catalogue, or check those models against the providers' pages, add current "
+        "figures under [[models]] and set catalogue_date to the day you checked",
+    )
+
+
+def _declared_date(value: object) -> datetime.date | None:
+    """A `catalogue_date` as a date; None when absent or invalid (schema reports it)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 def _tiers(

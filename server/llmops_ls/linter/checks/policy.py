@@ -25,6 +25,7 @@ POLICY_RULES = (
     "policy-deprecated-model",
     "policy-no-fallback",
     "policy-fallback-context",
+    "policy-stale-catalogue",
 )
 
 _DECLARES_TIERS = re.compile(
