@@ -41,10 +41,11 @@ Two savings are reported:
 Beside them: the saving if every request went to its labelled tier (the ceiling of
 any router on these labels: a router can beat it only by under-routing), the routed
 cost by tier, and the weighted routed cost by kind. They say where the money goes:
-the frontier tier's primary costs 5 times the standard one and 37 times the fast one,
-so the frontier-labelled requests take about 93 % of the routed cost; weighted by
-mix, agent steps (large contexts, long answers, most of them frontier work in the
-set) take about two thirds of it at a 5 % share of requests.
+the frontier tier's primary costs 1.7 times the standard one and 6.7 times the fast
+one per input token (5.6 times per output token), so the requests routed to the
+frontier tier take about three quarters of the routed cost; weighted by mix, agent
+steps (large contexts, long answers, most of them frontier work in the set) take about
+half of it at a 5 % share of requests.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ DEFAULT_MIX = {
     RequestKind.AGENT_STEP: 0.05,
     RequestKind.EDIT: 0.03,
 }
-NOW = datetime.datetime(2025, 8, 20, 12, tzinfo=datetime.UTC)
+NOW = datetime.datetime(2026, 12, 3, 12, tzinfo=datetime.UTC)
 
 
 def load(path: Path, split: str) -> list[dict[str, object]]:
