@@ -18,15 +18,28 @@ KIND_BASE = {
     RequestKind.INLINE_COMPLETION: 0.0,
     RequestKind.EDIT: 0.15,
     RequestKind.CHAT: 0.15,
-    RequestKind.AGENT_STEP: 0.25,
+    RequestKind.AGENT_STEP: 0.2,
 }
-HARD_SIGNALS = (
-    Signal.MULTI_FILE_REFACTOR,
+#: Signs that the work spans several parts of the code: they count even in a mechanical
+#: change (a rename across every module can break the build).
+SCOPE_SIGNALS = (Signal.MULTI_FILE_REFACTOR, Signal.CROSS_COMPONENT)
+#: Signs of reasoning depth in what the request is about: a decision, a symptom of a
+#: running system, or a domain where a shallow answer does harm.
+DOMAIN_SIGNALS = (
     Signal.ARCHITECTURE,
+    Signal.TRADE_OFF,
     Signal.CONCURRENCY,
+    Signal.COORDINATION,
     Signal.SECURITY_REVIEW,
+    Signal.ACCESS_CONTROL,
     Signal.CROSS_MODULE_DEBUG,
+    Signal.RUNTIME_SYMPTOM,
+    Signal.PERFORMANCE,
+    Signal.TIME_HANDLING,
+    Signal.COMPATIBILITY,
+    Signal.LIVE_DATA_CHANGE,
 )
+HARD_SIGNALS = SCOPE_SIGNALS + DOMAIN_SIGNALS
 FIRST_HARD_SIGNAL = 0.35
 EACH_FURTHER_HARD_SIGNAL = 0.1
 BUILDS_CODE = 0.2
@@ -36,7 +49,7 @@ SHORT_PROMPT = -0.1
 
 # Verbs of work that changes or produces behaviour (as opposed to reading or tidying).
 _BUILD_VERBS = re.compile(
-    r"\b(?:add|implement|write|refactor|fix|bug|convert|translate|rewrite"
+    r"\b(?:add|implement|write|refactor|fix|bug|convert|translate|rewrite|split|build"
     r"|optimi[sz]e|review|tests?)\b"
     # "port" and "debug" are also nouns (a TCP port, the debug log level).
     r"|\b(?:port|debug) (?:this|it|the|that|these|why)\b",
@@ -55,7 +68,8 @@ _LONG_CONVERSATION_TURNS = 8
 @dataclass(frozen=True, slots=True)
 class Classification:
     """A complexity score in [0, 1], the reasons that add up to it, and whether the
-    request shows a sign of deep reasoning (which keeps it off the cheapest tier)."""
+    request shows a sign of deep reasoning (which keeps it off the cheapest tier, and
+    without which it does not reach the most capable one)."""
 
     score: float
     reasons: tuple[str, ...]
@@ -72,32 +86,72 @@ def classify(features: Features, prompt: str = "") -> Classification:
     points: list[tuple[float, str]] = [
         (KIND_BASE[features.kind], f"{features.kind.value} request")
     ]
-    points.extend(_signal_points(features))
-    if _BUILD_VERBS.search(prompt) and Signal.MECHANICAL not in features.signals:
+    signal_points, hard = _signal_points(features)
+    points.extend(signal_points)
+    # A sign of depth already says the work is more than routine; that it also asks
+    # for code does not make it harder still.
+    if (
+        _BUILD_VERBS.search(prompt)
+        and Signal.MECHANICAL not in features.signals
+        and not hard
+    ):
         points.append((BUILDS_CODE, "asks to write, change or review code"))
     points.extend(_size_points(features))
     if features.conversation_turns >= _LONG_CONVERSATION_TURNS:
         points.append((0.1, f"long conversation ({features.conversation_turns} turns)"))
     score = min(1.0, max(0.0, sum(p for p, _ in points)))
-    reasons = tuple(f"{why} ({p:+.2f})" for p, why in points if p)
-    # A question about a topic ("what is a deadlock?") is not work on it.
-    hard = any(s in features.signals for s in HARD_SIGNALS) and not _is_definition(
-        features
-    )
+    # A signal that does not count still shows, so a reader sees it was seen.
+    reasons = tuple(f"{why} ({p:+.2f})" if p else why for p, why in points)
     return Classification(round(score, 4), reasons, hard)
 
 
-def _signal_points(features: Features) -> list[tuple[float, str]]:
+def _signal_points(features: Features) -> tuple[list[tuple[float, str]], bool]:
+    """Points for the signals found, and whether any sign of depth counts."""
     points: list[tuple[float, str]] = []
-    hard = [s for s in HARD_SIGNALS if s in features.signals]
-    for index, signal in enumerate(hard):
+    guard = _guard(features)
+    counted: list[Signal] = []
+    for signal in HARD_SIGNALS:
+        if signal not in features.signals:
+            continue
+        if guard is None or (signal in SCOPE_SIGNALS and not _is_definition(features)):
+            counted.append(signal)
+        else:
+            # "What is SQL injection?" or "add a comment above the lock" is not work
+            # on that domain.
+            points.append((0.0, f"{_label(signal)}: not counted, {guard}"))
+    for index, signal in enumerate(counted):
         weight = FIRST_HARD_SIGNAL if index == 0 else EACH_FURTHER_HARD_SIGNAL
-        points.append((weight, signal.value.replace("_", " ")))
+        points.append((weight, _label(signal)))
     if Signal.MECHANICAL in features.signals:
         points.append((MECHANICAL, "mechanical change (rename, docs, formatting)"))
     if _is_definition(features):
         points.append((DEFINITION, "general-knowledge question, no code attached"))
-    return points
+    return points, bool(counted)
+
+
+def _guard(features: Features) -> str | None:
+    if _is_definition(features):
+        return "a general-knowledge question"
+    if Signal.MECHANICAL in features.signals:
+        return "a mechanical change"
+    return None
+
+
+#: How a reason names a signal whose value does not read well on its own.
+_LABELS = {
+    Signal.CROSS_COMPONENT: "spans several components",
+    Signal.TRADE_OFF: "decision with trade-offs, risks or ordering",
+    Signal.COORDINATION: "distributed coordination (ordering, idempotency, leases)",
+    Signal.ACCESS_CONTROL: "access control (auth, sessions, roles, tenants)",
+    Signal.RUNTIME_SYMPTOM: "symptom of a running system",
+    Signal.TIME_HANDLING: "time handling (zones, clocks)",
+    Signal.COMPATIBILITY: "compatibility with old clients or versions",
+    Signal.LIVE_DATA_CHANGE: "change to live data",
+}
+
+
+def _label(signal: Signal) -> str:
+    return _LABELS.get(signal, signal.value.replace("_", " "))
 
 
 def _is_definition(features: Features) -> bool:

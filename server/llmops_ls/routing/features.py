@@ -27,10 +27,19 @@ class Signal(enum.StrEnum):
     """A sign in the request text that the task needs deeper reasoning (or less)."""
 
     MULTI_FILE_REFACTOR = "multi_file_refactor"
+    CROSS_COMPONENT = "cross_component"
     ARCHITECTURE = "architecture"
+    TRADE_OFF = "trade_off"
     CONCURRENCY = "concurrency"
+    COORDINATION = "coordination"
     SECURITY_REVIEW = "security_review"
+    ACCESS_CONTROL = "access_control"
     CROSS_MODULE_DEBUG = "cross_module_debug"
+    RUNTIME_SYMPTOM = "runtime_symptom"
+    PERFORMANCE = "performance"
+    TIME_HANDLING = "time_handling"
+    COMPATIBILITY = "compatibility"
+    LIVE_DATA_CHANGE = "live_data_change"
     DEFINITION = "definition"
     MECHANICAL = "mechanical"
 
@@ -80,8 +89,11 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
-# Each family is general vocabulary for that kind of work, kept short on purpose so it
-# does not memorise the evaluation set (benchmarks/routing/requests.jsonl).
+# Each family is a kind of reasoning depth, said in general words and forms, kept short
+# on purpose so it does not memorise the evaluation set
+# (benchmarks/routing/requests.jsonl): what the work touches (scope), what the answer
+# has to weigh (decisions), how a running system misbehaves (symptoms) and which
+# domains punish a shallow answer (risk).
 _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
     Signal.MULTI_FILE_REFACTOR: re.compile(
         r"\b(?:across|every|all|throughout)\b[^.?!\n]{0,60}"
@@ -92,21 +104,61 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|\bextract\b[^.?!\n]{0,60}\binto\b",
         re.IGNORECASE,
     ),
+    # Several parts named as one problem: "between the cache and the registry", "the
+    # handler, the shared encoder and the server config", "every place we call it".
+    Signal.CROSS_COMPONENT: re.compile(
+        r"\bbetween (?:the|our) [\w' -]{1,40}? and (?:the|our)\b"
+        r"|\b(?:the|our) [\w' -]{1,40}?, (?:the|our|a|this) [\w' -]{1,40}?,? "
+        r"and (?:the|our|a|this)\b"
+        r"|\bspans? (?:the|our|several|multiple|two|three)\b|\bspread (?:over|across)\b"
+        r"|\bevery (?:place|caller|call|usage|use)\b"
+        r"|\b(?:between|several|multiple|two|three|both) (?:services|layers"
+        r"|components|systems|modules)\b",
+        re.IGNORECASE,
+    ),
     Signal.ARCHITECTURE: re.compile(
         r"\barchitect(?:ure|ural)?\b|\bdesign (?:the|a|an|our)\b|\bsystem design\b"
         r"|\bboundar(?:y|ies)\b|\bmonolith\b|\bevent[- ]sourcing\b"
-        r"|\bmulti-?tenan(?:t|cy)\b|\btrade-?offs?\b|\bmigration path\b"
+        r"|\bmulti-?tenan(?:t|cy)\b|\bmigration path\b"
         r"|\b(?:propose|recommend) (?:how|an?|the)\b|\bplugin system\b"
         r"|\bisolation\b|\bsandbox(?:ing)?\b|\bcompare\b[^.?!\n]{0,60}\b(?:with|to)\b",
+        re.IGNORECASE,
+    ),
+    # A choice to weigh, risks to name, or steps to put in a safe order.
+    Signal.TRADE_OFF: re.compile(
+        r"\btrade-?offs?\b|\bpros and cons\b|\bworth it\b|\bis it worth\b"
+        r"|\bshould we\b|\bhow should\b"
+        r"|\bwhat(?:'s| is| would be) the (?:best|right|safest|cleanest|saner) way\b"
+        r"|\bor is there\b|\bis there a (?:better|saner|safer|cleaner) way\b"
+        r"|\b(?:worr(?:y|ied)|concerned) about\b|\bpitfalls?\b|\bgotchas?\b"
+        r"|\bwhat (?:could|can|might|would) (?:go wrong|break|leak|be abused)\b"
+        r"|\b(?:what|which) order\b|\bthe order of (?:the )?(?:changes|steps"
+        r"|operations|deploy\w*|migrations|releases)\b|\bplan the steps\b"
+        r"|\broll-?out plan\b",
         re.IGNORECASE,
     ),
     Signal.CONCURRENCY: re.compile(
         r"\brace condition|\bdeadlock|\bthread[- ]safe|\block[- ]free\b"
         r"|\batomic(?:ity|ally)?\b|\bconcurren(?:t|cy)\b|\bmutex\b|\bsemaphore\b"
         r"|\bdata race\b|\bcontention\b|\bexactly[- ]once\b|\bat[- ]least[- ]once\b"
-        r"|\b(?:two|several|multiple) (?:workers|threads|processes|goroutines)\b"
-        r"|\bshared?\b[^.?!\n]{0,20}\b(?:state|dict|map|memory)\b"
-        r"|\bintermittent(?:ly)?\b|\bflaky\b",
+        # Several actors on the same thing: threads, workers, pods, browser tabs.
+        r"|\b(?:two|three|several|multiple|both|many) (?:workers|threads|processes"
+        r"|goroutines|pods|nodes|instances|replicas|tabs|consumers|leaders)\b"
+        r"|\bat the same time\b|\bsimultaneous(?:ly)?\b"
+        r"|\bshared?\b[^.?!\n]{0,20}\b(?:state|dict|map|memory)\b",
+        re.IGNORECASE,
+    ),
+    # State kept right across machines, retries and crashes.
+    Signal.COORDINATION: re.compile(
+        r"\belect(?:s|ed|ion)?\b[^.?!\n]{0,20}\bleader|\bleader election\b"
+        r"|\bleases?\b|\bfencing\b|\bdistributed lock|\block across\b"
+        r"|\bidempoten(?:t|cy)|\bout of order\b|\bordering guarantee"
+        r"|\b(?:keep|preserve|guarantee|maintain) (?:the )?order(?:ing)?\b"
+        r"|\bin order\b(?! to\b)"
+        r"|\btwice\b|\bdouble[- ](?:charg|pay|spend|process|submit|writ)\w*"
+        r"|\b(?:duplicate|double) (?:messages|events|jobs|rows|records|charges"
+        r"|payments|orders|emails|requests|deliveries|writes|entries)\b"
+        r"|\bconsensus\b|\bsplit[- ]brain\b|\brebalanc\w*",
         re.IGNORECASE,
     ),
     Signal.SECURITY_REVIEW: re.compile(
@@ -116,32 +168,120 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         # OWASP's names for classes of flaw, and a question whether code is safe
         # ("is this JWT verification code safe?").
         r"|\bopen redirects?\b|\bssrf\b|\bpath traversal\b|\bprivilege escalation\b"
-        r"|\b(?:token|secret|credential)s? leak"
-        r"|\b(?:is|are) (?:this|these|it)(?: [\w-]+){0,3} (?:safe|secure)\b",
+        r"|\b(?:token|secret|credential)s? leak|\bconfused deputy\b"
+        r"|\b(?:is|are) (?:this|these|it)(?: [\w-]+){0,3} (?:safe|secure)\b"
+        r"|\b(?:be )?abused?\b|\bexploitable\b",
+        re.IGNORECASE,
+    ),
+    # Who may do what: identity, sessions, tokens, roles, tenants.
+    Signal.ACCESS_CONTROL: re.compile(
+        r"\bauth(?:entication|orization|n|z)?\b|\blog(?:ged)?[- ]in\b|\blogin\b"
+        r"|\blog(?:s|ged|ging)? (?:\w+ )?out\b|\bsign(?:s|ed|ing)?[- ](?:in|out)\b"
+        r"|\bsessions?\b|\b(?:access|refresh|bearer|api|auth) tokens?\b"
+        r"|\bpermissions?\b|\broles?\b|\btenan(?:t|ts|cy)\b|\bimpersonat\w*"
+        r"|\bprivileges?\b|\bcross-account\b|\boauth\b|\bjwt\b|\bcredentials?\b"
+        r"|\bsso\b|\brbac\b|\bacls?\b"
+        r"|\bkey rotation\b|\brotat\w* (?:the )?(?:\w+ )?(?:keys|secrets)\b",
         re.IGNORECASE,
     ),
     Signal.CROSS_MODULE_DEBUG: re.compile(
         r"\broot cause\b|\bstack ?trace\b|\bprofil(?:e|es|er|ing)\b"
-        r"|\bmemory (?:grows|leak)|\bleaks?\b|\bin production\b|\bhangs?\b"
+        r"|\bin production\b|\bhang(?:s|ing)?\b"
         r"|\btrace (?:the|it|through)\b|\bre-?renders?\b",
         re.IGNORECASE,
     ),
+    # How a running system misbehaves: now and then, only somewhere, drifting state.
+    Signal.RUNTIME_SYMPTOM: re.compile(
+        r"\bintermittent(?:ly)?\b|\bflaky\b|\bsporadic(?:ally)?\b|\boccasional(?:ly)?\b"
+        r"|\bsometimes\b|\brandomly\b|\bevery (?:few|so often|now and then)\b"
+        r"|\bonce (?:an?|every|in a) (?:\w+ )?(?:hour|day|while|minute|week)s?\b"
+        r"|\bone (?:run |time |request |build )?in (?:\d+|two|three|four|five|ten"
+        r"|a (?:few|hundred|thousand))\b"
+        r"|\bonly (?:in prod|on ci|under load)|\bunder (?:heavy )?load\b"
+        r"|\bnever (?:locally|on my machine|reproduc)|\bcan(?:'t|not) reproduce\b"
+        r"|\bonly (?:for )?(?:the ones|some|a few|part|certain)\b"
+        r"|\bstale\b|\bout of sync\b|\bdrift(?:s|ing|ed)?\b|\blost (?:writes|updates)\b"
+        r"|\bwhy (?:does|do|did|is|are|would)\b[^.?!\n]{0,60}\b(?:fail|crash|hang"
+        r"|happen|break|time out|drop|lose|leak|stall|freez)\w*"
+        r"|\bwhere (?:(?:would|should|do|can) (?:you|we|i) |to )(?:look|start|dig)\b",
+        re.IGNORECASE,
+    ),
+    Signal.PERFORMANCE: re.compile(
+        r"\bp9\d(?:\.\d)?\b|\b(?:tail )?latenc(?:y|ies)\b|\bthroughput\b"
+        r"|\bmemory (?:grows|growth|usage|leak)|\bleaks? memory\b"
+        r"|\bcpu\b|\bhot path\b|\bcontention\b|\b[qr]ps\b",
+        re.IGNORECASE,
+    ),
+    # Dates and clocks: zones, DST, skew, a date a day off.
+    Signal.TIME_HANDLING: re.compile(
+        r"\btime ?zones?\b|\btz\b|\butc\b|\bdst\b|\bdaylight saving"
+        r"|\bclock (?:skew|drift)|\b(?:a|one|an) (?:day|hour) (?:early|late|off"
+        r"|behind|ahead)\b|\boff by (?:a|one|an) (?:day|hour)\b|\blocal time\b",
+        re.IGNORECASE,
+    ),
+    # Clients and callers that cannot change in step with the code.
+    Signal.COMPATIBILITY: re.compile(
+        r"\bbackwards?[- ]compat\w*|\bold(?:er)? (?:\w+ )?(?:clients|versions?|apps?"
+        r"|releases|sdks?)\b|\bnever update\b|\bversioning\b|\bv\d+ (?:endpoint|api)"
+        r"|\bbreaking change|\bprotocol (?:change|version)|\bwire format\b",
+        re.IGNORECASE,
+    ),
+    # Changing stored data or where it lives while the system keeps serving.
+    Signal.LIVE_DATA_CHANGE: re.compile(
+        r"\bbackfill\w*|\b(?:zero|no|without(?: any)?) downtime\b"
+        r"|\bcan(?:'t|not) have downtime\b|\bexisting (?:rows|data|records)\b"
+        r"|\bwithout losing\b|\b(?:gets?|got|be|being) lost\b|\bdata loss\b"
+        r"|\blose data\b|\bdrop (?:the |a )?(?:column|table)\b|\bdual[- ]writ\w*"
+        r"|\blive (?:traffic|data|rows|table)\b|\bschema migrations?\b"
+        r"|\bmigrat\w* (?:the )?(?:existing |stored |production )?(?:data|rows"
+        r"|records)\b",
+        re.IGNORECASE,
+    ),
+}
+# Forms that mark a task as easy whatever domain words it carries; read from the
+# prompt alone (a conversation's earlier turns do not make the current ask mechanical).
+_GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
     Signal.DEFINITION: re.compile(
-        r"^\s*(?:what(?:'s| is| are| does)|briefly|explain the difference|how do i"
-        r"|give me the)\b",
+        r"^\s*(?:(?:quick|simple|small|short) (?:question|sanity check)[,:;-]?\s*)?"
+        r"(?:what(?:'s| is| are| does| do)"
+        r"(?! (?:the )?(?:best|right|safest|cleanest|causing|wrong|happening|going on))"
+        r"|briefly|explain the difference|how do i|give me the)\b"
+        r"|\bwhat does [^.?!\n]{1,40} mean\b|\bdifference between\b"
+        r"|^[^.?!\n]{0,40}\b\w+ (?:vs\.?|versus) \w+\b[^.\n]{0,40}"
+        r"\bwhich (?:one )?(?:is|are|does|means)\b",
         re.IGNORECASE,
     ),
     Signal.MECHANICAL: re.compile(
         r"\b(?:rename|typo|docstrings?|sort\b[^.\n]{0,10}\bimports|type hints"
-        r"|list comprehension|reformat|boilerplate)\b",
+        r"|list comprehension|reformat|boilerplate|indentation|whitespace"
+        r"|tabs and spaces|log (?:message|line|level|statement)s?)\b"
+        r"|\b(?:add|write|update|fix) (?:a |an |the )?(?:short |brief |one-line )?"
+        r"comments?\b"
+        # One value changed in place: "bump the timeout from 5s to 10s".
+        r"|^\s*(?:bump|change|set|raise|lower|increase|decrease)\b[^.?!\n]{0,60}"
+        r"\b(?:from \S+ to \S+|to ~?\d)",
         re.IGNORECASE,
     ),
 }
+_OWN_SYSTEM = re.compile(r"\b(?i:we|we're|we've|our)\b|\bus\b")
+# File paths and file names say where work happens, not how deep it is
+# ("create docs/security.md"): they are blanked before the text is read.
+_PATH = re.compile(
+    r"(?:\.{0,2}/)?(?:[\w.-]+/)+[\w.-]*|\b[\w-]+\.[a-z][a-z0-9]{0,4}\b(?!\()"
+)
 
 
-def find_signals(text: str) -> frozenset[Signal]:
-    """The reasoning-depth signals present in `text`."""
-    return frozenset(s for s, p in _SIGNAL_PATTERNS.items() if p.search(text))
+def find_signals(text: str, conversation: str = "") -> frozenset[Signal]:
+    """The reasoning-depth signals in `text` and `conversation`, and the guards in
+    `text`; file paths in either are not read."""
+    prompt = _PATH.sub(" ", text)
+    content = f"{prompt}\n{_PATH.sub(' ', conversation)}" if conversation else prompt
+    found = {s for s, p in _SIGNAL_PATTERNS.items() if p.search(content)}
+    found.update(s for s, p in _GUARD_PATTERNS.items() if p.search(prompt))
+    if _OWN_SYSTEM.search(prompt):
+        # "What is causing our p99 to spike?" asks about a system, not a term.
+        found.discard(Signal.DEFINITION)
+    return frozenset(found)
 
 
 def extract(request: Request, count: TokenCounter = estimate_tokens) -> Features:
@@ -156,7 +296,7 @@ def extract(request: Request, count: TokenCounter = estimate_tokens) -> Features
         attached_folders=len(_folders(request.attached_files)),
         language=request.language,
         conversation_turns=len(request.messages),
-        signals=find_signals(request.prompt),
+        signals=find_signals(request.prompt, conversation),
     )
 
 

@@ -2,10 +2,10 @@
 
 Deterministic for the same request, policy, caller, time and spend. Steps: score the
 request, pick the tier its score reaches (never the cheapest when the request shows a
-sign of deep reasoning), go one tier cheaper when a budget is past the
-policy's `degrade_at` share, refuse when a budget is spent, then pick the tier's first
-model that is live and fits the request (a canary first for developers assigned to it),
-moving up a tier when none fits.
+sign of deep reasoning, never the most capable of three or more when it shows none), go
+one tier cheaper when a budget is past the policy's `degrade_at` share, refuse when a
+budget is spent, then pick the tier's first model that is live and fits the request (a
+canary first for developers assigned to it), moving up a tier when none fits.
 """
 
 from __future__ import annotations
@@ -149,6 +149,11 @@ class Router:
             # of deep reasoning is never left to the cheapest model.
             tier = self.order[1]
             reasons.append(f"reasoning-depth signal: at least tier {tier}")
+        elif not classification.hard and tier == self.order[-1] and len(self.order) > 2:
+            # Kind, size and attachments say how much there is, not how hard it is:
+            # a routine agent step or a long, well-specified ask is not frontier work.
+            tier = self.order[-2]
+            reasons.append(f"no reasoning-depth signal: at most tier {tier}")
 
         refusal, degrade_reason = self._check_budgets(caller, now, classification.score)
         if refusal is not None:
