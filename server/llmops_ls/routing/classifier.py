@@ -58,7 +58,7 @@ _BUILD_VERBS = re.compile(
 # (threshold, points): the first threshold reached gives its points. Prompt sizes are
 # in o200k tokens, the counter the server and the CLI use (the chars/4 estimate counts
 # about 1.2 times as many): set by benchmarks/routing_calibrate.py from the tune split.
-PROMPT_TOKEN_STEPS = ((33, 0.2), (16, 0.1))
+PROMPT_TOKEN_STEPS = ((34, 0.2), (17, 0.1))
 SHORT_PROMPT_TOKENS = 11
 _CONTEXT_TOKENS = ((32_000, 0.3), (8_000, 0.2), (2_000, 0.1))
 _ATTACHED_FILES = ((5, 0.3), (3, 0.2), (2, 0.1))
