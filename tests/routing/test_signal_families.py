@@ -39,6 +39,8 @@ def route(request: Request) -> Decision:
         (Signal.RUNTIME_SYMPTOM, "Show the export button only for admins."),
         (Signal.ACCESS_CONTROL, "Print the logs in the console as JSON."),
         (Signal.SECURITY_REVIEW, "Use dependency injection for the mailer."),
+        (Signal.CONCURRENCY, "Return 429 when a client sends too many requests."),
+        (Signal.PERFORMANCE, "Add a memory field to the container spec."),
     ],
 )
 def test_near_misses_are_not_read_as_the_family(signal: Signal, prompt: str) -> None:
@@ -66,13 +68,21 @@ def test_near_misses_are_not_read_as_the_family(signal: Signal, prompt: str) -> 
         (Signal.COORDINATION, "Events for one account must never apply out of order."),
         (Signal.COORDINATION, "A paused node keeps its lease and blocks everyone."),
         (Signal.COORDINATION, "Some customers get emailed twice after a failover."),
+        (Signal.COORDINATION, "The importer applies a batch more than once."),
         (Signal.CONCURRENCY, "Three replicas of the scheduler fire the same job."),
         (Signal.CONCURRENCY, "Both browser tabs save the draft at the same time."),
+        (Signal.CONCURRENCY, "Two requests for one basket can update it in parallel."),
+        (Signal.CONCURRENCY, "Would optimistic locking suit the seat booking?"),
         (Signal.ACCESS_CONTROL, "Can one tenant read another tenant's invoices here?"),
         (Signal.ACCESS_CONTROL, "Users stay logged in after their role is removed."),
         (Signal.ACCESS_CONTROL, "Plan a key rotation that keeps mobile apps working."),
+        (Signal.ACCESS_CONTROL, "Let each customer plug in their own OIDC provider."),
+        (Signal.ACCESS_CONTROL, "Map SAML assertions to workspace members."),
         (Signal.PERFORMANCE, "p95 for the search endpoint doubled last week."),
         (Signal.PERFORMANCE, "Memory usage of the importer climbs over a day."),
+        (Signal.PERFORMANCE, "The indexer's memory keeps climbing until it restarts."),
+        (Signal.PERFORMANCE, "Workers get OOM-killed during the monthly export."),
+        (Signal.PERFORMANCE, "The queue handles 3k writes/s at peak; is that enough?"),
         (Signal.PERFORMANCE, "Throughput halved once compression was enabled."),
         (Signal.TIME_HANDLING, "Reminders fire an hour late after the clocks change."),
         (Signal.TIME_HANDLING, "Reports are wrong because the job stores local time."),
@@ -82,6 +92,11 @@ def test_near_misses_are_not_read_as_the_family(signal: Signal, prompt: str) -> 
         (Signal.COMPATIBILITY, "Is renaming this enum a breaking change for the SDK?"),
         (Signal.LIVE_DATA_CHANGE, "Split the name column into two, without downtime."),
         (Signal.LIVE_DATA_CHANGE, "Backfill the new status column for 40M rows."),
+        (
+            Signal.LIVE_DATA_CHANGE,
+            "Change the key type of a table with 2 billion rows.",
+        ),
+        (Signal.LIVE_DATA_CHANGE, "The legacy app is still writing to that table."),
         (Signal.LIVE_DATA_CHANGE, "Store prices as integers, fix existing rows too."),
     ],
 )
@@ -128,6 +143,8 @@ def test_one_family_is_at_least_standard(prompt: str) -> None:
         (RequestKind.EDIT, "Bump the lease timeout from 10s to 30s."),
         (RequestKind.EDIT, "Set the replica count of the auth service to 3."),
         (RequestKind.EDIT, "Fix the indentation of the deadlock detector config."),
+        (RequestKind.AGENT_STEP, "Add a changelog entry for the tenant isolation fix."),
+        (RequestKind.EDIT, "Write the release notes line for the lease timeout fix."),
     ],
 )
 def test_alarming_words_in_an_easy_ask_stay_cheap(
@@ -230,3 +247,28 @@ def test_asking_for_code_adds_nothing_to_a_sign_of_depth() -> None:
     decision = route(request)
     assert decision.tier == "standard"
     assert not any("write, change" in r for r in decision.reasons)
+
+
+def test_a_rename_that_reaches_live_data_is_not_mechanical_work() -> None:
+    # Renaming text is cheap; renaming a column that a running service writes is not.
+    request = Request(
+        RequestKind.EDIT,
+        "Rename the `amount` column; the billing worker is still writing to it.",
+        attached_files=("db/models.py",),
+        context_tokens=900,
+    )
+    decision = route(request)
+    assert decision.tier == "standard"
+    assert "change to live data (+0.35)" in decision.reasons
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Why is this parser returning an empty list for valid input?",
+        "why does the retry helper give up after one attempt here?",
+    ],
+)
+def test_asking_why_given_code_behaves_so_is_debugging_work(prompt: str) -> None:
+    request = Request(RequestKind.CHAT, prompt, ("lib/parse.py",), context_tokens=900)
+    assert route(request).tier == "standard"

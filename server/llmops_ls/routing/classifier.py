@@ -20,9 +20,15 @@ KIND_BASE = {
     RequestKind.CHAT: 0.15,
     RequestKind.AGENT_STEP: 0.2,
 }
-#: Signs that the work spans several parts of the code: they count even in a mechanical
-#: change (a rename across every module can break the build).
-SCOPE_SIGNALS = (Signal.MULTI_FILE_REFACTOR, Signal.CROSS_COMPONENT)
+#: Signs that a change reaches beyond the text it edits: several parts of the code,
+#: stored data, or clients that cannot change in step. They count even in a mechanical
+#: change (a rename across every module, or of a column of a table being written to).
+REACH_SIGNALS = (
+    Signal.MULTI_FILE_REFACTOR,
+    Signal.CROSS_COMPONENT,
+    Signal.LIVE_DATA_CHANGE,
+    Signal.COMPATIBILITY,
+)
 #: Signs of reasoning depth in what the request is about: a decision, a symptom of a
 #: running system, or a domain where a shallow answer does harm.
 DOMAIN_SIGNALS = (
@@ -36,10 +42,8 @@ DOMAIN_SIGNALS = (
     Signal.RUNTIME_SYMPTOM,
     Signal.PERFORMANCE,
     Signal.TIME_HANDLING,
-    Signal.COMPATIBILITY,
-    Signal.LIVE_DATA_CHANGE,
 )
-HARD_SIGNALS = SCOPE_SIGNALS + DOMAIN_SIGNALS
+HARD_SIGNALS = REACH_SIGNALS + DOMAIN_SIGNALS
 FIRST_HARD_SIGNAL = 0.35
 EACH_FURTHER_HARD_SIGNAL = 0.1
 BUILDS_CODE = 0.2
@@ -52,7 +56,9 @@ _BUILD_VERBS = re.compile(
     r"\b(?:add|implement|write|refactor|fix|bug|convert|translate|rewrite|split|build"
     r"|optimi[sz]e|review|tests?)\b"
     # "port" and "debug" are also nouns (a TCP port, the debug log level).
-    r"|\b(?:port|debug) (?:this|it|the|that|these|why)\b",
+    r"|\b(?:port|debug) (?:this|it|the|that|these|why)\b"
+    # A question why given code behaves as it does asks for it to be debugged.
+    r"|\bwhy (?:is|does|do|did|are|would) (?:this|these|it|my|the|our)\b",
     re.IGNORECASE,
 )
 # (threshold, points): the first threshold reached gives its points. Prompt sizes are
@@ -95,7 +101,7 @@ def classify(features: Features, prompt: str = "") -> Classification:
         and Signal.MECHANICAL not in features.signals
         and not hard
     ):
-        points.append((BUILDS_CODE, "asks to write, change or review code"))
+        points.append((BUILDS_CODE, "asks to write, change, review or debug code"))
     points.extend(_size_points(features))
     if features.conversation_turns >= _LONG_CONVERSATION_TURNS:
         points.append((0.1, f"long conversation ({features.conversation_turns} turns)"))
@@ -113,7 +119,7 @@ def _signal_points(features: Features) -> tuple[list[tuple[float, str]], bool]:
     for signal in HARD_SIGNALS:
         if signal not in features.signals:
             continue
-        if guard is None or (signal in SCOPE_SIGNALS and not _is_definition(features)):
+        if guard is None or (signal in REACH_SIGNALS and not _is_definition(features)):
             counted.append(signal)
         else:
             # "What is SQL injection?" or "add a comment above the lock" is not work

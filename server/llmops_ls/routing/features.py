@@ -144,7 +144,9 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         # Several actors on the same thing: threads, workers, pods, browser tabs.
         r"|\b(?:two|three|several|multiple|both|many) (?:workers|threads|processes"
         r"|goroutines|pods|nodes|instances|replicas|tabs|consumers|leaders)\b"
-        r"|\bat the same time\b|\bsimultaneous(?:ly)?\b"
+        r"|\b(?:two|three|several|multiple|both) (?:requests|calls)\b"
+        r"|\bat the same time\b|\bsimultaneous(?:ly)?\b|\bin parallel\b"
+        r"|\b(?:optimistic|pessimistic|row[- ]level) lock"
         r"|\bshared?\b[^.?!\n]{0,20}\b(?:state|dict|map|memory)\b",
         re.IGNORECASE,
     ),
@@ -155,7 +157,8 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|\bidempoten(?:t|cy)|\bout of order\b|\bordering guarantee"
         r"|\b(?:keep|preserve|guarantee|maintain) (?:the )?order(?:ing)?\b"
         r"|\bin order\b(?! to\b)"
-        r"|\btwice\b|\bdouble[- ](?:charg|pay|spend|process|submit|writ)\w*"
+        r"|\btwice\b|\bmore than once\b"
+        r"|\bdouble[- ](?:charg|pay|spend|process|submit|writ)\w*"
         r"|\b(?:duplicate|double) (?:messages|events|jobs|rows|records|charges"
         r"|payments|orders|emails|requests|deliveries|writes|entries)\b"
         r"|\bconsensus\b|\bsplit[- ]brain\b|\brebalanc\w*",
@@ -180,7 +183,7 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|\bsessions?\b|\b(?:access|refresh|bearer|api|auth) tokens?\b"
         r"|\bpermissions?\b|\broles?\b|\btenan(?:t|ts|cy)\b|\bimpersonat\w*"
         r"|\bprivileges?\b|\bcross-account\b|\boauth\b|\bjwt\b|\bcredentials?\b"
-        r"|\bsso\b|\brbac\b|\bacls?\b"
+        r"|\bsso\b|\brbac\b|\bacls?\b|\boidc\b|\bsaml\b|\bidentity provider"
         r"|\bkey rotation\b|\brotat\w* (?:the )?(?:\w+ )?(?:keys|secrets)\b",
         re.IGNORECASE,
     ),
@@ -208,8 +211,13 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
     ),
     Signal.PERFORMANCE: re.compile(
         r"\bp9\d(?:\.\d)?\b|\b(?:tail )?latenc(?:y|ies)\b|\bthroughput\b"
-        r"|\bmemory (?:grows|growth|usage|leak)|\bleaks? memory\b"
-        r"|\bcpu\b|\bhot path\b|\bcontention\b|\b[qr]ps\b",
+        r"|\bmemory\b[^.?!\n]{0,30}\b(?:grows?|growth|growing|climbs?|climbing"
+        r"|creeps?|usage|leak)|\bleaks? memory\b|\bout of memory\b"
+        r"|\boom(?:[- ]?kill\w*)?\b"
+        r"|\bcpu\b|\bhot path\b|\bcontention\b|\b[qr]ps\b"
+        # A rate: "3k writes/s", "500 requests per second".
+        r"|\b\d+(?:\.\d+)?k? ?(?:writes|reads|requests|events|messages|queries|ops)"
+        r"(?:/s(?:ec)?\b| ?per second\b| a second\b)",
         re.IGNORECASE,
     ),
     # Dates and clocks: zones, DST, skew, a date a day off.
@@ -233,6 +241,9 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|\bwithout losing\b|\b(?:gets?|got|be|being) lost\b|\bdata loss\b"
         r"|\blose data\b|\bdrop (?:the |a )?(?:column|table)\b|\bdual[- ]writ\w*"
         r"|\blive (?:traffic|data|rows|table)\b|\bschema migrations?\b"
+        r"|\b(?:millions?|billions?|\d+(?:\.\d+)? ?(?:m|b|million|billion)) (?:of )?"
+        r"(?:rows|records)\b|\b(?:still|constantly|continuously) (?:being )?"
+        r"writ(?:es|ing|ten)\b|\bwritten to (?:constantly|continuously|all the time)\b"
         r"|\bmigrat\w* (?:the )?(?:existing |stored |production )?(?:data|rows"
         r"|records)\b",
         re.IGNORECASE,
@@ -254,7 +265,8 @@ _GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
     Signal.MECHANICAL: re.compile(
         r"\b(?:rename|typo|docstrings?|sort\b[^.\n]{0,10}\bimports|type hints"
         r"|list comprehension|reformat|boilerplate|indentation|whitespace"
-        r"|tabs and spaces|log (?:message|line|level|statement)s?)\b"
+        r"|tabs and spaces|log (?:message|line|level|statement)s?"
+        r"|changelog|release notes?)\b"
         r"|\b(?:add|write|update|fix) (?:a |an |the )?(?:short |brief |one-line )?"
         r"comments?\b"
         # One value changed in place: "bump the timeout from 5s to 10s".
@@ -266,16 +278,28 @@ _GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
 _OWN_SYSTEM = re.compile(r"\b(?i:we|we're|we've|our)\b|\bus\b")
 # File paths and file names say where work happens, not how deep it is
 # ("create docs/security.md"): they are blanked before the text is read.
-_PATH = re.compile(
-    r"(?:\.{0,2}/)?(?:[\w.-]+/)+[\w.-]*|\b[\w-]+\.[a-z][a-z0-9]{0,4}\b(?!\()"
-)
+_SLASHED = re.compile(r"(?<![\w/])[\w.~-]*(?:/[\w.-]*)+")
+_FILE_NAME = re.compile(r"\b[\w-]+\.[a-z][a-z0-9]{0,4}\b(?!\()")
+
+
+def _blank_paths(text: str) -> str:
+    # "async/await", "read/write" and "2k writes/s" have one slash and no extension:
+    # words, not paths.
+    def blank(match: re.Match[str]) -> str:
+        path = match.group()
+        rooted = path.startswith(("/", "./", "../", "~/"))
+        if rooted or path.count("/") >= 2 or _FILE_NAME.search(path.rsplit("/", 1)[1]):
+            return " "
+        return path
+
+    return _FILE_NAME.sub(" ", _SLASHED.sub(blank, text))
 
 
 def find_signals(text: str, conversation: str = "") -> frozenset[Signal]:
     """The reasoning-depth signals in `text` and `conversation`, and the guards in
     `text`; file paths in either are not read."""
-    prompt = _PATH.sub(" ", text)
-    content = f"{prompt}\n{_PATH.sub(' ', conversation)}" if conversation else prompt
+    prompt = _blank_paths(text)
+    content = f"{prompt}\n{_blank_paths(conversation)}" if conversation else prompt
     found = {s for s, p in _SIGNAL_PATTERNS.items() if p.search(content)}
     found.update(s for s, p in _GUARD_PATTERNS.items() if p.search(prompt))
     if _OWN_SYSTEM.search(prompt):
