@@ -39,8 +39,11 @@ Two savings are reported:
   counts of your own telemetry (`llmops-ls report` lists them) for a real forecast.
 
 Beside them: the saving if every request went to its labelled tier (the ceiling of
-any router on these labels: a router can beat it only by under-routing), the routed
-cost by tier, and the weighted routed cost by kind. They say where the money goes:
+any router on these labels: a router can beat it only by under-routing); the saving if
+every request went to the cheapest tier (the most any router can save at the policy's
+prices, by under-routing everything); the share of requests each tier gets, weighted
+by mix (RouteLLM reports its savings with the share of calls sent to the strong
+model); the routed cost by tier; and the weighted routed cost by kind. They say where the money goes:
 the frontier tier's primary costs 1.7 times the standard one and 6.7 times the fast
 one per input token (5.6 times per output token), so the requests routed to the
 frontier tier take about three quarters of the routed cost; weighted by mix, agent
@@ -58,6 +61,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from llmops_ls.catalog import Model
 from llmops_ls.config.policy import DEFAULT_POLICY_PATH, parse_policy
 from llmops_ls.routing.features import Message, Request, RequestKind
 from llmops_ls.routing.router import EXPECTED_OUTPUT_TOKENS, Caller, Decision, Router
@@ -133,15 +137,17 @@ def main() -> int:
     frontier_model = catalogue.get(policy.tiers[order[-1]].primary)
     standard_model = catalogue.get(policy.tiers[order[len(order) // 2]].primary)
     assert frontier_model is not None and standard_model is not None
-    primaries = {tier: catalogue.get(policy.tiers[tier].primary) for tier in order}
+    primaries = tier_primaries(router)
 
     rows = load(args.requests, args.split)
     confusion: Counter[tuple[str, str]] = Counter()
     cost = frontier_cost = 0.0
     cost_by_tier: Counter[str] = Counter()
-    # Per kind: requests, routed cost, always-frontier cost, always-standard cost, and
-    # the cost of routing every request to its labelled tier.
+    cheapest_model = primaries[order[0]]
+    # Per kind: requests, routed cost, always-frontier cost, always-standard cost, the
+    # cost of routing every request to its labelled tier, and always-cheapest cost.
     by_kind: dict[RequestKind, list[float]] = {}
+    tiers_by_kind: dict[RequestKind, Counter[str]] = {}
     misses = []
     for row in rows:
         request = to_request(row)
@@ -151,22 +157,25 @@ def main() -> int:
         confusion[(expected, decision.tier)] += 1
         cost += decision.estimated_cost
         output_tokens = EXPECTED_OUTPUT_TOKENS[request.kind]
-        on_frontier = frontier_model.input_cost(
-            decision.input_tokens
-        ) + frontier_model.output_cost(output_tokens)
-        on_standard = standard_model.input_cost(
-            decision.input_tokens
-        ) + standard_model.output_cost(output_tokens)
         labelled_model = primaries[expected]
-        assert labelled_model is not None
-        on_label = labelled_model.input_cost(
-            decision.input_tokens
-        ) + labelled_model.output_cost(output_tokens)
+        models = (frontier_model, standard_model, labelled_model, cheapest_model)
+        on_frontier, on_standard, on_label, on_cheapest = (
+            model.input_cost(decision.input_tokens) + model.output_cost(output_tokens)
+            for model in models
+        )
         frontier_cost += on_frontier
         cost_by_tier[decision.tier] += decision.estimated_cost
-        sums = by_kind.setdefault(request.kind, [0.0, 0.0, 0.0, 0.0, 0.0])
+        tiers_by_kind.setdefault(request.kind, Counter())[decision.tier] += 1
+        sums = by_kind.setdefault(request.kind, [0.0] * 6)
         for index, value in enumerate(
-            (1.0, decision.estimated_cost, on_frontier, on_standard, on_label)
+            (
+                1.0,
+                decision.estimated_cost,
+                on_frontier,
+                on_standard,
+                on_label,
+                on_cheapest,
+            )
         ):
             sums[index] += value
         if decision.tier != expected:
@@ -195,10 +204,15 @@ def main() -> int:
         "saving_vs_standard": 1 - cost / sum(v[3] for v in by_kind.values()),
         "saving_if_routed_as_labelled": 1
         - sum(v[4] for v in by_kind.values()) / frontier_cost,
+        "saving_if_all_cheapest": 1
+        - sum(v[5] for v in by_kind.values()) / frontier_cost,
         "routed_cost_share_by_tier": {
             tier: cost_by_tier[tier] / cost if cost else 0.0 for tier in order
         },
         **weighted_savings(by_kind, args.mix),
+        "weighted_request_share_by_tier": weighted_tier_shares(
+            tiers_by_kind, args.mix, order
+        ),
         "frontier_model": frontier_model.id,
         "standard_model": standard_model.id,
         "tokens": "estimate (chars/4)" if args.estimate_tokens else "o200k exact",
@@ -209,6 +223,16 @@ def main() -> int:
     else:
         print_report(report, order, confusion, misses if args.verbose else [])
     return 0
+
+
+def tier_primaries(router: Router) -> dict[str, Model]:
+    """Each tier's primary model, from the catalogue."""
+    primaries = {}
+    for tier in router.order:
+        model = router.catalogue.get(router.policy.tiers[tier].primary)
+        assert model is not None, f"{tier}'s primary is not in the catalogue"
+        primaries[tier] = model
+    return primaries
 
 
 def parse_mix(text: str) -> dict[RequestKind, float]:
@@ -227,7 +251,7 @@ def weighted_savings(
     by_kind: dict[RequestKind, list[float]], mix: dict[RequestKind, float]
 ) -> dict[str, Any]:
     """Savings when each kind's mean cost per request counts by its traffic share."""
-    routed = frontier = standard = labelled = 0.0
+    routed = frontier = standard = labelled = cheapest = 0.0
     used: dict[str, float] = {}
     routed_by_kind: dict[str, float] = {}
     for kind, share in mix.items():
@@ -239,6 +263,7 @@ def weighted_savings(
         frontier += share * sums[2] / count
         standard += share * sums[3] / count
         labelled += share * sums[4] / count
+        cheapest += share * sums[5] / count
         used[kind.value] = round(share, 4)
         routed_by_kind[kind.value] = share * sums[1] / count
     return {
@@ -250,11 +275,31 @@ def weighted_savings(
         "weighted_saving_if_routed_as_labelled": 1 - labelled / frontier
         if frontier
         else 0.0,
+        "weighted_saving_if_all_cheapest": 1 - cheapest / frontier if frontier else 0.0,
         "weighted_routed_cost_share_by_kind": {
             kind: value / routed if routed else 0.0
             for kind, value in routed_by_kind.items()
         },
     }
+
+
+def weighted_tier_shares(
+    tiers_by_kind: dict[RequestKind, Counter[str]],
+    mix: dict[RequestKind, float],
+    order: list[str],
+) -> dict[str, float]:
+    """The share of requests each tier gets when each kind counts by its share."""
+    shares = dict.fromkeys(order, 0.0)
+    weight = 0.0
+    for kind, share in mix.items():
+        tiers = tiers_by_kind.get(kind)
+        if not tiers or share == 0:
+            continue
+        weight += share
+        count = sum(tiers.values())
+        for tier, routed in tiers.items():
+            shares[tier] += share * routed / count
+    return {tier: value / weight if weight else 0.0 for tier, value in shares.items()}
 
 
 def print_report(
@@ -292,6 +337,15 @@ def print_report(
         f"(weighted {report['weighted_saving_if_routed_as_labelled']:.1%}): the "
         "ceiling of any router on these labels"
     )
+    print(
+        f"all to cheapest    {report['saving_if_all_cheapest']:.1%} lower "
+        f"(weighted {report['weighted_saving_if_all_cheapest']:.1%}): the most "
+        "any router saves at these prices, under-routing every hard task"
+    )
+    shares = ", ".join(
+        f"{k} {v:.1%}" for k, v in report["weighted_request_share_by_tier"].items()
+    )
+    print(f"weighted requests by tier {shares}")
     shares = ", ".join(
         f"{k} {v:.1%}" for k, v in report["routed_cost_share_by_tier"].items()
     )
