@@ -41,6 +41,7 @@ def route(request: Request) -> Decision:
         (Signal.SECURITY_REVIEW, "Use dependency injection for the mailer."),
         (Signal.CONCURRENCY, "Return 429 when a client sends too many requests."),
         (Signal.PERFORMANCE, "Add a memory field to the container spec."),
+        (Signal.CROSS_MODULE_DEBUG, "Show the user's profile picture in the header."),
     ],
 )
 def test_near_misses_are_not_read_as_the_family(signal: Signal, prompt: str) -> None:
@@ -55,12 +56,14 @@ def test_near_misses_are_not_read_as_the_family(signal: Signal, prompt: str) -> 
         (Signal.RUNTIME_SYMPTOM, "Checkout breaks under load; staging is fine."),
         (Signal.RUNTIME_SYMPTOM, "Dashboard balances look stale after a refund."),
         (Signal.RUNTIME_SYMPTOM, "The build breaks one run in ten, never locally."),
+        (Signal.RUNTIME_SYMPTOM, "The proxy returns 502 a few times an hour."),
         (Signal.RUNTIME_SYMPTOM, "Why does the scheduler crash right after midnight?"),
         (Signal.TRADE_OFF, "Should we keep the cron jobs or move them to workers?"),
         (Signal.TRADE_OFF, "Is it worth adding a read replica for the reports?"),
         (Signal.TRADE_OFF, "What's the best way to share feature flags with mobile?"),
         (Signal.TRADE_OFF, "What could go wrong if the permission check is cached?"),
         (Signal.TRADE_OFF, "In what order do we deploy the API and worker changes?"),
+        (Signal.TRADE_OFF, "Is this the idiomatic way to cancel a context in Go?"),
         (Signal.CROSS_COMPONENT, "Totals differ between the invoices and the ledger."),
         (Signal.CROSS_COMPONENT, "It involves the parser, the cache and the handler."),
         (Signal.CROSS_COMPONENT, "Update every caller of load_config to pass it."),
@@ -97,6 +100,10 @@ def test_near_misses_are_not_read_as_the_family(signal: Signal, prompt: str) -> 
             "Change the key type of a table with 2 billion rows.",
         ),
         (Signal.LIVE_DATA_CHANGE, "The legacy app is still writing to that table."),
+        (
+            Signal.LIVE_DATA_CHANGE,
+            "Split the orders table while the shop stays online.",
+        ),
         (Signal.LIVE_DATA_CHANGE, "Store prices as integers, fix existing rows too."),
     ],
 )
@@ -144,7 +151,7 @@ def test_one_family_is_at_least_standard(prompt: str) -> None:
         (RequestKind.EDIT, "Set the replica count of the auth service to 3."),
         (RequestKind.EDIT, "Fix the indentation of the deadlock detector config."),
         (RequestKind.AGENT_STEP, "Add a changelog entry for the tenant isolation fix."),
-        (RequestKind.EDIT, "Write the release notes line for the lease timeout fix."),
+        (RequestKind.EDIT, "Add a changelog line for the lease timeout fix."),
     ],
 )
 def test_alarming_words_in_an_easy_ask_stay_cheap(
@@ -272,3 +279,10 @@ def test_a_rename_that_reaches_live_data_is_not_mechanical_work() -> None:
 def test_asking_why_given_code_behaves_so_is_debugging_work(prompt: str) -> None:
     request = Request(RequestKind.CHAT, prompt, ("lib/parse.py",), context_tokens=900)
     assert route(request).tier == "standard"
+
+
+def test_a_version_bump_that_asks_for_follow_up_work_is_not_mechanical() -> None:
+    assert Signal.MECHANICAL in signals("Bump the worker timeout to 45s.")
+    assert Signal.MECHANICAL not in signals(
+        "Bump the ORM to 3.2 and fix whatever breaks in the models."
+    )

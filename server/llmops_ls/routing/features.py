@@ -129,6 +129,7 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"\btrade-?offs?\b|\bpros and cons\b|\bworth it\b|\bis it worth\b"
         r"|\bshould we\b|\bhow should\b"
         r"|\bwhat(?:'s| is| would be) the (?:best|right|safest|cleanest|saner) way\b"
+        r"|\bis (?:this|that|it) the (?:best|right|correct|idiomatic) way\b"
         r"|\bor is there\b|\bis there a (?:better|saner|safer|cleaner) way\b"
         r"|\b(?:worr(?:y|ied)|concerned) about\b|\bpitfalls?\b|\bgotchas?\b"
         r"|\bwhat (?:could|can|might|would) (?:go wrong|break|leak|be abused)\b"
@@ -188,7 +189,8 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     Signal.CROSS_MODULE_DEBUG: re.compile(
-        r"\broot cause\b|\bstack ?trace\b|\bprofil(?:e|es|er|ing)\b"
+        r"\broot cause\b|\bstack ?trace\b|\bprofil(?:er|ing)\b"
+        r"|\b(?:cpu|heap|memory) profiles?\b|\bprofiles? (?:show|point|say)"
         r"|\bin production\b|\bhang(?:s|ing)?\b"
         r"|\btrace (?:the|it|through)\b|\bre-?renders?\b",
         re.IGNORECASE,
@@ -197,7 +199,8 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
     Signal.RUNTIME_SYMPTOM: re.compile(
         r"\bintermittent(?:ly)?\b|\bflaky\b|\bsporadic(?:ally)?\b|\boccasional(?:ly)?\b"
         r"|\bsometimes\b|\brandomly\b|\bevery (?:few|so often|now and then)\b"
-        r"|\bonce (?:an?|every|in a) (?:\w+ )?(?:hour|day|while|minute|week)s?\b"
+        r"|\b(?:once|twice|a few times|several times|\w+ times) (?:an?|every|per"
+        r"|in a) (?:\w+ )?(?:hour|day|night|while|minute|week)s?\b"
         r"|\bone (?:run |time |request |build )?in (?:\d+|two|three|four|five|ten"
         r"|a (?:few|hundred|thousand))\b"
         r"|\bonly (?:in prod|on ci|under load)|\bunder (?:heavy )?load\b"
@@ -241,6 +244,8 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|\bwithout losing\b|\b(?:gets?|got|be|being) lost\b|\bdata loss\b"
         r"|\blose data\b|\bdrop (?:the |a )?(?:column|table)\b|\bdual[- ]writ\w*"
         r"|\blive (?:traffic|data|rows|table)\b|\bschema migrations?\b"
+        r"|\bwhile (?:the |our )?(?:\w+ ){0,2}(?:is|are|stays?) (?:live|up|online"
+        r"|serving)\b"
         r"|\b(?:millions?|billions?|\d+(?:\.\d+)? ?(?:m|b|million|billion)) (?:of )?"
         r"(?:rows|records)\b|\b(?:still|constantly|continuously) (?:being )?"
         r"writ(?:es|ing|ten)\b|\bwritten to (?:constantly|continuously|all the time)\b"
@@ -265,13 +270,13 @@ _GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
     Signal.MECHANICAL: re.compile(
         r"\b(?:rename|typo|docstrings?|sort\b[^.\n]{0,10}\bimports|type hints"
         r"|list comprehension|reformat|boilerplate|indentation|whitespace"
-        r"|tabs and spaces|log (?:message|line|level|statement)s?"
-        r"|changelog|release notes?)\b"
+        r"|tabs and spaces|semicolons|trailing (?:commas|spaces)|unused imports?"
+        r"|log (?:message|line|level|statement)s?|changelog (?:entry|line))\b"
         r"|\b(?:add|write|update|fix) (?:a |an |the )?(?:short |brief |one-line )?"
         r"comments?\b"
-        # One value changed in place: "bump the timeout from 5s to 10s".
+        # One value changed in place, and nothing else: "bump the timeout to 10s".
         r"|^\s*(?:bump|change|set|raise|lower|increase|decrease)\b[^.?!\n]{0,60}"
-        r"\b(?:from \S+ to \S+|to ~?\d)",
+        r"\b(?:from \S+ to \S+|to ~?\d\S*)\s*$",
         re.IGNORECASE,
     ),
 }
