@@ -85,6 +85,8 @@ def test_near_misses_are_not_read_as_the_family(signal: Signal, prompt: str) -> 
         (Signal.PERFORMANCE, "Memory usage of the importer climbs over a day."),
         (Signal.PERFORMANCE, "The indexer's memory keeps climbing until it restarts."),
         (Signal.PERFORMANCE, "Workers get OOM-killed during the monthly export."),
+        (Signal.PERFORMANCE, "There is a goroutine leak in the websocket hub."),
+        (Signal.PERFORMANCE, "A connection leak drains the pool by the evening."),
         (Signal.PERFORMANCE, "The queue handles 3k writes/s at peak; is that enough?"),
         (Signal.PERFORMANCE, "Throughput halved once compression was enabled."),
         (Signal.TIME_HANDLING, "Reminders fire an hour late after the clocks change."),

@@ -217,6 +217,7 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|\bmemory\b[^.?!\n]{0,30}\b(?:grows?|growth|growing|climbs?|climbing"
         r"|creeps?|usage|leak)|\bleaks? memory\b|\bout of memory\b"
         r"|\boom(?:[- ]?kill\w*)?\b"
+        r"|\b(?:connection|goroutine|thread|socket|file handle|fd) leaks?\b"
         r"|\bcpu\b|\bhot path\b|\bcontention\b|\b[qr]ps\b"
         # A rate: "3k writes/s", "500 requests per second".
         r"|\b\d+(?:\.\d+)?k? ?(?:writes|reads|requests|events|messages|queries|ops)"
