@@ -149,11 +149,9 @@ class Router:
             # of deep reasoning is never left to the cheapest model.
             tier = self.order[1]
             reasons.append(f"reasoning-depth signal: at least tier {tier}")
-        elif not classification.hard and tier == self.order[-1] and len(self.order) > 2:
-            # Kind, size and attachments say how much there is, not how hard it is:
-            # a routine agent step or a long, well-specified ask is not frontier work.
-            tier = self.order[-2]
-            reasons.append(f"no reasoning-depth signal: at most tier {tier}")
+        # The converse is not applied: size and attachments alone may reach the top
+        # tier. Hard tasks worded unlike any signal show up as large requests, and
+        # an under-routed hard task costs the developer more than the tokens saved.
 
         refusal, degrade_reason = self._check_budgets(caller, now, classification.score)
         if refusal is not None:
