@@ -69,17 +69,21 @@ SHORT_PROMPT_TOKENS = 11
 _CONTEXT_TOKENS = ((32_000, 0.3), (8_000, 0.2), (2_000, 0.1))
 _ATTACHED_FILES = ((5, 0.3), (3, 0.2), (2, 0.1))
 _LONG_CONVERSATION_TURNS = 8
+#: More files than this attached to a construction request: wider than one feature.
+CONFINED_FILES = 3
 
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """A complexity score in [0, 1], the reasons that add up to it, and whether the
-    request shows a sign of deep reasoning (which keeps it off the cheapest tier, and
-    without which it does not reach the most capable one)."""
+    """A complexity score in [0, 1], the reasons that add up to it, whether the
+    request shows a sign of deep reasoning (which keeps it off the cheapest tier), and
+    whether it is routine construction of one feature, specified in full and with no
+    such sign (which keeps it off the most capable one)."""
 
     score: float
     reasons: tuple[str, ...]
     hard: bool = False
+    specified: bool = False
 
 
 def classify(features: Features, prompt: str = "") -> Classification:
@@ -108,7 +112,12 @@ def classify(features: Features, prompt: str = "") -> Classification:
     score = min(1.0, max(0.0, sum(p for p, _ in points)))
     # A signal that does not count still shows, so a reader sees it was seen.
     reasons = tuple(f"{why} ({p:+.2f})" if p else why for p, why in points)
-    return Classification(round(score, 4), reasons, hard)
+    specified = (
+        Signal.SPECIFIED_CONSTRUCTION in features.signals
+        and not hard
+        and features.attached_files <= CONFINED_FILES
+    )
+    return Classification(round(score, 4), reasons, hard, specified)
 
 
 def _signal_points(features: Features) -> tuple[list[tuple[float, str]], bool]:

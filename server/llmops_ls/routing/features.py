@@ -42,6 +42,7 @@ class Signal(enum.StrEnum):
     LIVE_DATA_CHANGE = "live_data_change"
     DEFINITION = "definition"
     MECHANICAL = "mechanical"
+    SPECIFIED_CONSTRUCTION = "specified_construction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +282,82 @@ _GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+# Routine construction, fully specified: the ask opens with an imperative to build
+# something ("add", "write", "Task: create", "In FooView add", "can you write") and
+# lists what it must do. Size then says how much there is to type, not how hard it is.
+_CONSTRUCTION_LEAD = re.compile(
+    r"^\s*(?:[\w -]{1,20}:\s*)?"
+    r"(?:(?:please|now|next|then|ok(?:ay)?|so),?\s+)?"
+    r"(?:(?:can|could|would|will) you (?:please )?)?"
+    r"(?:in (?:the )?[\w.-]+(?: \w+)?,?\s+)?"
+    r"(?:add|write|create|implement|build|generate|scaffold)\b"
+    # "Build fails on CI" names a symptom, not work to do.
+    r"(?!\s+(?:fails?|failed|failing|breaks?|broke|is|was|keeps|hangs?|crash\w*)\b)",
+    re.IGNORECASE,
+)
+# A sentence that lists three or more things: "a, b and c", "x; y; z", "(a, b, c)".
+_SENTENCE_END = re.compile(r"[.?!]+(?:\s+|$)|\n")
+_LIST_SEPARATOR = re.compile(r"\s*[,;]\s")
+_LAST_ITEM = re.compile(r"[,;]\s[^,;]*\b(?:and|or)\s")
+# Words that the ask is not settled: a symptom to explain, a cause to find, a choice
+# to make, behaviour that changed. Read in the prompt and earlier turns alike.
+_UNSETTLED = re.compile(
+    r"\bwhy\b|\bhow come\b|\b(?:find|work|figure|sort|suss) (?:\w+ )?out\b"
+    r"|\binvestigat\w*|\bdiagnos\w*|\btrack(?:ing)? down\b|\bdig (?:into|in)\b"
+    r"|\bdebug\w*|\bsomething(?:'s| is)? (?:wrong|off|broken)\b|\b(?:goes|went) wrong\b"
+    r"|\bwhat(?:'s| is) (?:wrong|going on|happening)\b|\bsupposed to\b"
+    r"|\b(?:expected|meant) to\b|\b(?:it|this|that|they) only\b"
+    # Behaviour described, not asked for: "only appears when", "only fails on CI".
+    r"|\bonly (?:happens|shows up|\w+s (?:when|if|on|for|after|with|in|once))\b"
+    r"|\b(?:happen|occur|fail|break|work)s? only\b|\bsometimes\b|\brandomly\b"
+    r"|\bintermittent\w*|\bnow and then\b"
+    # "the tests now fail", "it breaks", but not "a test that fails when ...".
+    r"|\b(?:tests?|builds?|jobs?|deploys?|pipelines?|it|they|this) "
+    r"(?:(?!that\b|which\b)\w+ )?(?:fail|break)(?:s|ed|ing)?\b|\bbroke\b"
+    # Behaviour that changed with an event: "since the bump", "after upgrading".
+    r"|\b(?:after|since) (?:the |our |last |this |that |a |an |we )?(?:\S+ ){0,3}?"
+    r"(?:upgrad|updat|bump|releas|deploy|migrat|failover|refactor|merg|switch)\w*\b"
+    r"|\bsince (?:last|yesterday|monday|tuesday|wednesday|thursday|friday|saturday"
+    r"|sunday|this morning|then)\b|\bno longer\b|\bany ?more\b|\bstopped\b"
+    r"|\bnot sure\b|\bunsure\b|\bno idea\b|\bi (?:think|suspect|guess|wonder)\b"
+    r"|\bmaybe\b|\bperhaps\b|\bsomehow\b|\bwhether\b|\bdecide\b|\beven though\b"
+    r"|\b(?:bugs?|buggy|crash\w*|regress\w*|broken|weird|strange|unexpected\w*"
+    r"|misbehav\w*|hangs?|freez\w*|flaky|miscompil\w*)\b"
+    r"|\b(?:does|do|is|are|was|were|wo|ca)(?:n't| not) (?:\w+ )?(?:work|load|compile"
+    r"|build|start|save|show|render|run|fire|trigger|match|update)\w*\b"
+    r"|\bnever (?:work|load|compile|build|start|save|show|render|run|fire|trigger"
+    r"|match|update)\w*\b"
+    r"|\b(?:throw|throws|throwing|raises|raising|getting|got|seeing|see) (?:\w+ ){0,2}"
+    r"(?:errors?|exceptions?|warnings?)\b|\bmake it (?:stop|work)\b",
+    re.IGNORECASE,
+)
+# Work that is wider than one feature, however it is worded.
+_WIDE_SCOPE = re.compile(
+    r"\b(?:entire|whole) (?:app|application|site|project|system|backend|frontend"
+    r"|api|service)\b|\b(?:app|site|project|system)[- ]wide\b|\bfrom scratch\b"
+    r"|\b(?:every|each|all(?: the| our)?) (?:endpoints?|pages?|screens?|routes?"
+    r"|services?|handlers?|views?|components?|models?|tables?|commands?)\b",
+    re.IGNORECASE,
+)
+
+
+def _lists_requirements(text: str) -> bool:
+    for sentence in _SENTENCE_END.split(text):
+        separators = len(_LIST_SEPARATOR.findall(sentence))
+        if separators >= 2 or (separators == 1 and _LAST_ITEM.search(sentence)):
+            return True
+    return False
+
+
+def _is_specified_construction(prompt: str, conversation: str) -> bool:
+    return (
+        _CONSTRUCTION_LEAD.search(prompt) is not None
+        and _lists_requirements(prompt)
+        and not _WIDE_SCOPE.search(prompt)
+        and not _UNSETTLED.search(f"{prompt}\n{conversation}")
+    )
+
+
 _OWN_SYSTEM = re.compile(r"\b(?i:we|we're|we've|our)\b|\bus\b")
 # File paths and file names say where work happens, not how deep it is
 # ("create docs/security.md"): they are blanked before the text is read.
@@ -308,6 +385,8 @@ def find_signals(text: str, conversation: str = "") -> frozenset[Signal]:
     content = f"{prompt}\n{_blank_paths(conversation)}" if conversation else prompt
     found = {s for s, p in _SIGNAL_PATTERNS.items() if p.search(content)}
     found.update(s for s, p in _GUARD_PATTERNS.items() if p.search(prompt))
+    if _is_specified_construction(prompt, _blank_paths(conversation)):
+        found.add(Signal.SPECIFIED_CONSTRUCTION)
     if _OWN_SYSTEM.search(prompt):
         # "What is causing our p99 to spike?" asks about a system, not a term.
         found.discard(Signal.DEFINITION)

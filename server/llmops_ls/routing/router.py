@@ -2,10 +2,11 @@
 
 Deterministic for the same request, policy, caller, time and spend. Steps: score the
 request, pick the tier its score reaches (never the cheapest when the request shows a
-sign of deep reasoning, never the most capable of three or more when it shows none), go
-one tier cheaper when a budget is past the policy's `degrade_at` share, refuse when a
-budget is spent, then pick the tier's first model that is live and fits the request (a
-canary first for developers assigned to it), moving up a tier when none fits.
+sign of deep reasoning, never the most capable of three or more when it is routine,
+fully specified construction of one feature with no such sign), go one tier cheaper
+when a budget is past the policy's `degrade_at` share, refuse when a budget is spent,
+then pick the tier's first model that is live and fits the request (a canary first for
+developers assigned to it), moving up a tier when none fits.
 """
 
 from __future__ import annotations
@@ -149,9 +150,14 @@ class Router:
             # of deep reasoning is never left to the cheapest model.
             tier = self.order[1]
             reasons.append(f"reasoning-depth signal: at least tier {tier}")
-        # The converse is not applied: size and attachments alone may reach the top
-        # tier. Hard tasks worded unlike any signal show up as large requests, and
-        # an under-routed hard task costs the developer more than the tokens saved.
+        elif (
+            classification.specified and tier == self.order[-1] and len(self.order) > 2
+        ):
+            # Size and attachments alone may reach the top tier: hard tasks worded
+            # unlike any signal show up as large requests. A request that only lists
+            # what to build, in one feature, is long because it is specified.
+            tier = self.order[-2]
+            reasons.append(f"specified construction: at most tier {tier}")
 
         refusal, degrade_reason = self._check_budgets(caller, now, classification.score)
         if refusal is not None:
