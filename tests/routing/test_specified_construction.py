@@ -133,6 +133,9 @@ def test_a_depth_signal_lifts_the_cap() -> None:
         # Not a request to build: a goal to reach.
         "Goal: the cart page takes a coupon, a gift card and a loyalty code, but the "
         "order confirmation lists none of them. Fix the order summary.",
+        # A document that decides: listing its sections does not make it routine.
+        "Write a design doc for moving image uploads to object storage, covering "
+        "the upload path, thumbnails and what happens to the files already stored.",
         # Wider than one feature.
         "Add a help link, a version badge and a feedback button to every page of the "
         "admin area, in the header, footer and sidebar.",

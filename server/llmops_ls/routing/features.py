@@ -339,6 +339,13 @@ _WIDE_SCOPE = re.compile(
     r"|services?|handlers?|views?|components?|models?|tables?|commands?)\b",
     re.IGNORECASE,
 )
+# Documents that carry a judgement: writing one is deciding, however well listed.
+_DECISION_DOCUMENT = re.compile(
+    r"\bdesign (?:doc|document|proposal)s?\b|\brfcs?\b|\bproposals?\b|\badrs?\b"
+    r"|\b(?:migration|rollout|roll-out|rollback|cutover|capacity|test|incident) plans?\b"
+    r"|\bstrateg(?:y|ies)\b|\bpost-?mortems?\b|\bthreat models?\b",
+    re.IGNORECASE,
+)
 
 
 def _lists_requirements(text: str) -> bool:
@@ -354,6 +361,7 @@ def _is_specified_construction(prompt: str, conversation: str) -> bool:
         _CONSTRUCTION_LEAD.search(prompt) is not None
         and _lists_requirements(prompt)
         and not _WIDE_SCOPE.search(prompt)
+        and not _DECISION_DOCUMENT.search(prompt)
         and not _UNSETTLED.search(f"{prompt}\n{conversation}")
     )
 
