@@ -342,7 +342,7 @@ _WIDE_SCOPE = re.compile(
 # Documents that carry a judgement: writing one is deciding, however well listed.
 _DECISION_DOCUMENT = re.compile(
     r"\bdesign (?:doc|document|proposal)s?\b|\brfcs?\b|\bproposals?\b|\badrs?\b"
-    r"|\b(?:migration|rollout|roll-out|rollback|cutover|capacity|test|incident) plans?\b"
+    r"|\b(?:migration|roll-?out|rollback|cutover|capacity|test|incident) plans?\b"
     r"|\bstrateg(?:y|ies)\b|\bpost-?mortems?\b|\bthreat models?\b",
     re.IGNORECASE,
 )
