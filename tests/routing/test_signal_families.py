@@ -72,6 +72,8 @@ def test_near_misses_are_not_read_as_the_family(signal: Signal, prompt: str) -> 
         (Signal.COORDINATION, "A paused node keeps its lease and blocks everyone."),
         (Signal.COORDINATION, "Some customers get emailed twice after a failover."),
         (Signal.COORDINATION, "The importer applies a batch more than once."),
+        (Signal.COORDINATION, "Let field staff keep editing forms in offline mode."),
+        (Signal.COORDINATION, "Resolve note conflicts with the copy on the server."),
         (Signal.CONCURRENCY, "Three replicas of the scheduler fire the same job."),
         (Signal.CONCURRENCY, "Both browser tabs save the draft at the same time."),
         (Signal.CONCURRENCY, "Two requests for one basket can update it in parallel."),

@@ -116,6 +116,16 @@ def test_a_symptom_in_an_earlier_turn_lifts_the_cap() -> None:
     assert CAP not in decision.reasons
 
 
+def test_offline_edits_listed_as_requirements_still_reach_frontier() -> None:
+    prompt = (
+        "Add offline mode to the notes screen: keep a local queue of edits, send it "
+        "when the device is back online, and resolve conflicts with the server copy."
+    )
+    decision = route(large(prompt))
+    assert decision.tier == "frontier"
+    assert CAP not in decision.reasons
+
+
 def test_a_depth_signal_lifts_the_cap() -> None:
     decision = route(
         large(f"{SPECIFIED[2]} Two workers may insert the same email at the same time.")

@@ -163,7 +163,11 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|\bdouble[- ](?:charg|pay|spend|process|submit|writ)\w*"
         r"|\b(?:duplicate|double) (?:messages|events|jobs|rows|records|charges"
         r"|payments|orders|emails|requests|deliveries|writes|entries)\b"
-        r"|\bconsensus\b|\bsplit[- ]brain\b|\brebalanc\w*",
+        r"|\bconsensus\b|\bsplit[- ]brain\b|\brebalanc\w*"
+        # Copies edited apart and merged later: offline clients, replicas, CRDTs.
+        r"|\bcrdts?\b|\bconflict[- ]resolution\b|\bvector clocks?\b"
+        r"|\bresolv\w* (?:the )?(?:\w+ )?conflicts? (?:with|between|against)\b"
+        r"|\boffline[- ](?:first|sync\w*|edits?|writes|changes|support|mode)\b",
         re.IGNORECASE,
     ),
     Signal.SECURITY_REVIEW: re.compile(
