@@ -24,8 +24,19 @@ another author who saw neither the classifier nor the rows above, and was run on
 rework was frozen: 70.0 %, no hard task to the cheapest tier, but 4 of its 14 hard
 tasks to the standard tier. In all 4, no signal had fired, and the router then capped
 the tier at standard. That cap was removed, because an under-routed hard task costs
-more than the tokens saved. After that, 65.0 %: every hard task at the frontier tier,
-11 requests over-routed. The set has been seen since, and no blind figure remains.
+more than the tokens saved: 65.0 %, every hard task at the frontier tier, 11 requests
+over-routed. A narrower cap on long, fully specified construction requests followed
+(80.0 % on it, seen).
+
+`routing/unseen2.jsonl` (40 rows, v001-v040) was written blind by a third author and
+run once, after that: 55.0 % (22/40), 13 requests over-routed and 2 of 13 hard tasks
+under-routed: a lock-free queue's inline completion to the cheapest tier (inline
+completions always go there: latency comes first) and a chat about a training
+regression after a precision change, on which no signal fired, to the standard tier.
+Three blind runs, 52.5, 70.0 and 55.0 %, say what to expect of hand-written signals on
+requests worded in new ways: hard tasks mostly reach the frontier tier, the line
+between standard and frontier work is often missed, and over-routing is the usual
+error.
 
 Tokens are counted exactly with o200k, as the server and `llmops-ls route` count them
 (`--estimate-tokens` uses the chars/4 fallback instead). Routing uses the embedded
