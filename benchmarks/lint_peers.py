@@ -2,8 +2,9 @@
 
 The corpus of real Cursor rules is copied into `.cursor/rules/` of a fresh workspace
 (where all three tools look for Cursor rules), then each tool lints it `--runs` times.
-Wall time is the median over the runs; peak memory is the largest resident set size of
-the tool's process (from `wait4`). Findings are counted per rule and severity from each
+Wall time is the median over the runs, and every run's wall time is listed with the
+median user and system CPU; peak memory is the largest resident set size of the
+tool's process (from `wait4`). Findings are counted per rule and severity from each
 tool's JSON output.
 
     python benchmarks/lint_peers.py [--corpus DIR] [--runs N] [--json OUT]
@@ -48,15 +49,26 @@ class Measurement:
 
     tool: str
     seconds: list[float] = field(default_factory=list)
+    user_seconds: list[float] = field(default_factory=list)
+    system_seconds: list[float] = field(default_factory=list)
     peak_rss_kib: int = 0
     by_rule: Counter[tuple[str, str]] = field(default_factory=Counter)
     files_with_errors: int = 0
 
 
-def run_once(
-    command: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> tuple[float, int, str]:
-    """Run a command; its wall seconds, peak RSS in KiB (largest process), stdout."""
+@dataclass
+class Run:
+    """One run of a tool: times, memory and what it printed."""
+
+    seconds: float
+    user_seconds: float
+    system_seconds: float
+    peak_rss_kib: int
+    output: str
+
+
+def run_once(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run a command: wall and CPU seconds, peak RSS (largest process), stdout."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -66,7 +78,13 @@ def run_once(
         elapsed = time.perf_counter() - start
         process.returncode = 0
         out.seek(0)
-        return elapsed, usage.ru_maxrss, out.read().decode("utf-8", "replace")
+        return Run(
+            elapsed,
+            usage.ru_utime,
+            usage.ru_stime,
+            usage.ru_maxrss,
+            out.read().decode("utf-8", "replace"),
+        )
 
 
 def parse_llmops(output: str) -> tuple[Counter[tuple[str, str]], set[str]]:
@@ -144,11 +162,13 @@ def edit_one(workspace: Path, round_number: int) -> None:
 def measure(workspace: Path, scratch: Path, runs: int) -> list[Measurement]:
     """Run every tool `runs` times, interleaved so that machine noise hits all alike.
 
-    skillsaw is the exception: the process started after it ran about three times
-    slower than otherwise (agnix took 0.12-0.15 s instead of 0.04 s; the cause was not
-    found and a pause did not help), so its runs come after all the others'. The
-    edited mode works in `scratch`, a copy of the workspace, so that the others
-    always see the untouched corpus.
+    skillsaw's runs come after all the others', as they did when agnix was seen to
+    run slower right after it. What slows agnix is visible in the per-run table: on
+    this machine some of its runs spend 0.3-0.75 s in the kernel (system CPU) for
+    about 0.03 s of its own work, whatever ran before, so its wall times are bimodal
+    and its median depends on how many runs are hit. The edited mode works in
+    `scratch`, a copy of the workspace, so that the others always see the untouched
+    corpus.
     """
     results = {name: Measurement(name) for name in TOOLS}
     # Fill the caches once, and let agnix read the files once, outside the timing.
@@ -166,12 +186,14 @@ def measure(workspace: Path, scratch: Path, runs: int) -> list[Measurement]:
                 if name == EDIT_ONE:
                     edit_one(scratch, round_number)
                     where = scratch
-                seconds, rss, output = run_once(command, where, env)
+                run = run_once(command, where, env)
                 m = results[name]
-                m.seconds.append(seconds)
-                m.peak_rss_kib = max(m.peak_rss_kib, rss)
+                m.seconds.append(run.seconds)
+                m.user_seconds.append(run.user_seconds)
+                m.system_seconds.append(run.system_seconds)
+                m.peak_rss_kib = max(m.peak_rss_kib, run.peak_rss_kib)
                 if name != EDIT_ONE:
-                    counts, errors = parse(output)
+                    counts, errors = parse(run.output)
                     m.by_rule, m.files_with_errors = counts, len(errors)
     return [m for m in results.values() if m.seconds]
 
@@ -193,6 +215,20 @@ def report(results: list[Measurement], files: int) -> str:
             f"| {m.tool} | {median:.3f} | {min(m.seconds):.3f} | "
             f"{median / base_median:.2f} | {m.peak_rss_kib / 1024:.1f} | "
             f"{sum(m.by_rule.values())} | {m.files_with_errors} |"
+        )
+    lines += [
+        "",
+        "Each run, in order (wall s, then user + system CPU s):",
+        "",
+        "| tool | wall | median user | median system | max system |",
+        "|---|---|---|---|---|",
+    ]
+    for m in results:
+        walls = " ".join(f"{s:.3f}" for s in m.seconds)
+        lines.append(
+            f"| {m.tool} | {walls} | {statistics.median(m.user_seconds):.3f} | "
+            f"{statistics.median(m.system_seconds):.3f} | "
+            f"{max(m.system_seconds):.3f} |"
         )
     for m in results:
         if not m.by_rule:
