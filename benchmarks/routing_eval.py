@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python benchmarks/routing_eval.py
        [--split tune|held-out|fresh|blind|all]
-       [--requests benchmarks/routing/requests.jsonl] [--estimate-tokens]
+       [--requests benchmarks/routing/requests.jsonl] [--policy policy.toml]
+       [--estimate-tokens]
        [--mix inline_completion=0.85,chat=0.07,edit=0.03,agent_step=0.05]
        [--json] [--verbose]
 
@@ -131,6 +132,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--requests", type=Path, default=REQUESTS)
     parser.add_argument(
+        "--policy",
+        type=Path,
+        default=DEFAULT_POLICY_PATH,
+        help="route under this policy instead of the embedded default",
+    )
+    parser.add_argument(
         "--estimate-tokens",
         action="store_true",
         help="count chars/4 instead of exact o200k tokens",
@@ -149,7 +156,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
 
-    policy = parse_policy(DEFAULT_POLICY_PATH.read_text(), DEFAULT_POLICY_PATH).policy
+    policy = parse_policy(args.policy.read_text(), args.policy, NOW.date()).policy
     if args.estimate_tokens:
         router = Router(policy)
     else:
