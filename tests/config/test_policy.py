@@ -9,6 +9,7 @@ import pytest
 
 from llmops_ls import catalog
 from llmops_ls.config import policy as policy_module
+from llmops_ls.config import project
 from llmops_ls.config.policy import (
     DEFAULT_POLICY_PATH,
     Policy,
@@ -216,6 +217,40 @@ def test_locked_keys_cover_their_children() -> None:
     assert policy.is_locked("lint.severity.secret")
     assert not policy.is_locked("lint.severity")
     assert not policy.is_locked("content_filtering")
+
+
+def test_requested_tiers_are_honoured_by_default(no_system_policy: None) -> None:
+    assert parse(MINIMAL).routing.requested_tier == "honour"
+    assert load_policy({}, TODAY).policy.routing.requested_tier == "honour"
+    for mode in ("raise_only", "ignore"):
+        text = f'[routing]\nrequested_tier = "{mode}"\n' + MINIMAL
+        assert parse(text).routing.requested_tier == mode
+
+
+def test_requested_tier_takes_only_its_three_values() -> None:
+    text = '[routing]\nrequested_tier = "always"\n' + MINIMAL
+    with pytest.raises(ConfigError) as caught:
+        parse(text)
+    assert caught.value.key == "routing.requested_tier"
+    assert "'honour', 'raise_only' or 'ignore'" in caught.value.message
+
+
+def test_locked_requested_tier_cannot_be_loosened_below_the_policy(
+    tmp_path: Path,
+) -> None:
+    for lock in ("routing.requested_tier", "routing"):
+        policy = parse(
+            f'locked = ["{lock}"]\n[routing]\nrequested_tier = "raise_only"\n' + MINIMAL
+        )
+        assert policy.is_locked("routing.requested_tier")
+        assert policy.routing.requested_tier == "raise_only"
+    # The router reads this setting from the policy alone: the project file has no
+    # such key, so a project cannot loosen it, locked or not.
+    project_file = tmp_path / ".llmops.toml"
+    project_file.write_text('[routing]\nrequested_tier = "honour"\n', "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        project.load_settings(tmp_path)
+    assert caught.value.key == "routing"
 
 
 def test_gateway_key_from_variable_then_file(tmp_path: Path) -> None:

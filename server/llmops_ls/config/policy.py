@@ -275,6 +275,19 @@ class CatalogueModel(_Strict):
     )
 
 
+class Routing(_Strict):
+    """The `[routing]` table: how far a developer's own choice of tier goes."""
+
+    requested_tier: Literal["honour", "raise_only", "ignore"] = Field(
+        "honour",
+        description="What happens when the editor asks for a tier (a chat's `tier`): "
+        "`honour` sends the request to that tier; `raise_only` does so only when it "
+        "is more capable than the tier the router chose, and keeps the router's tier "
+        "otherwise; `ignore` always keeps the router's tier. Budgets apply after it "
+        "either way.",
+    )
+
+
 class Policy(_Strict):
     """The organisation policy file."""
 
@@ -283,6 +296,7 @@ class Policy(_Strict):
         min_length=1, description="Tiers from the cheapest to the most capable."
     )
     budgets: Budgets = Field(default_factory=Budgets)
+    routing: Routing = Field(default_factory=Routing)
     content_filter: ContentFilter = Field(default_factory=ContentFilter)
     telemetry: Telemetry = Field(default_factory=Telemetry)
     locked: list[str] = Field(
