@@ -5,6 +5,7 @@ LlmopsError
  +-- CatalogueError     the rule catalogue shipped with the package is inconsistent
  +-- UsageError         the command line asked for something impossible
  +-- BudgetSpentError   the router refused: a developer or team budget is spent
+ +-- UnknownTierError   a request asked for a tier the policy does not define
  +-- ContentFilterError a request was stopped before it left the workspace
  |    +-- SecretBlockedError      a secret was found and the policy says `block`
  |    +-- AttachmentRefusedError  a file the policy never attaches (`.env`, `*.pem`)
@@ -57,6 +58,17 @@ class BudgetSpentError(LlmopsError):
     def __init__(self, message: str, resets_at: str) -> None:
         self.resets_at = resets_at
         super().__init__(message)
+
+
+class UnknownTierError(LlmopsError):
+    """A request asked for a tier the policy does not define; `known` lists them."""
+
+    def __init__(self, tier: str, known: tuple[str, ...]) -> None:
+        self.tier = tier
+        self.known = known
+        super().__init__(
+            f"unknown tier {tier!r}: the policy's tiers are {', '.join(known)}"
+        )
 
 
 class ContentFilterError(LlmopsError):

@@ -63,6 +63,8 @@ class Request:
     context_tokens: int = 0
     language: str | None = None
     messages: tuple[Message, ...] = ()
+    #: The tier the developer asked for, if any; the policy says whether it counts.
+    requested_tier: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

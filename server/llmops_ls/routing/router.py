@@ -3,10 +3,11 @@
 Deterministic for the same request, policy, caller, time and spend. Steps: score the
 request, pick the tier its score reaches (never the cheapest when the request shows a
 sign of deep reasoning, never the most capable of three or more when it is routine,
-fully specified construction of one feature with no such sign), go one tier cheaper
-when a budget is past the policy's `degrade_at` share, refuse when a budget is spent,
-then pick the tier's first model that is live and fits the request (a canary first for
-developers assigned to it), moving up a tier when none fits.
+fully specified construction of one feature with no such sign), take the tier the
+developer asked for where the policy's `routing.requested_tier` honours it, go one
+tier cheaper when a budget is past the policy's `degrade_at` share, refuse when a
+budget is spent, then pick the tier's first model that is live and fits the request (a
+canary first for developers assigned to it), moving up a tier when none fits.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from llmops_ls.catalog import Model, ModelCatalogue
 from llmops_ls.config.policy import Policy
+from llmops_ls.errors import UnknownTierError
 from llmops_ls.routing.budgets import BudgetScope, SpendSource, window
 from llmops_ls.routing.classifier import classify
 from llmops_ls.routing.features import (
@@ -65,6 +67,8 @@ class Decision:
     input_tokens: int
     output_tokens: int
     estimated_cost: float
+    #: The tier the developer asked for, honoured or not (the reasons say which).
+    requested_tier: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The decision as JSON-ready data."""
@@ -77,6 +81,7 @@ class Decision:
             "reasons": list(self.reasons),
             "canary": self.canary,
             "degraded_from": self.degraded_from,
+            "requested_tier": self.requested_tier,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "estimated_cost": round(self.estimated_cost, 6),
@@ -139,7 +144,13 @@ class Router:
     def route(
         self, request: Request, caller: Caller, now: datetime.datetime
     ) -> Decision | Refusal:
-        """Decide where `request` goes at `now` (an aware datetime)."""
+        """Decide where `request` goes at `now` (an aware datetime).
+
+        UnknownTierError when the request asks for a tier the policy does not define.
+        """
+        requested = request.requested_tier
+        if requested is not None and requested not in self.policy.tiers:
+            raise UnknownTierError(requested, tuple(self.order))
         features = extract(request, self.count)
         classification = classify(features, request.prompt)
         reasons = list(classification.reasons)
@@ -158,6 +169,8 @@ class Router:
             # what to build, in one feature, is long because it is specified.
             tier = self.order[-2]
             reasons.append(f"specified construction: at most tier {tier}")
+        if requested is not None:
+            tier = self._requested(requested, tier, reasons)
 
         refusal, degrade_reason = self._check_budgets(caller, now, classification.score)
         if refusal is not None:
@@ -189,6 +202,7 @@ class Router:
             output_tokens=output_tokens,
             estimated_cost=model.input_cost(features.input_tokens)
             + model.output_cost(output_tokens),
+            requested_tier=requested,
         )
         self._record(caller, features, decision=decision)
         return decision
@@ -199,6 +213,26 @@ class Router:
         for name in self.order:
             if score >= self.policy.min_score(name):
                 chosen = name
+        return chosen
+
+    def _requested(self, requested: str, chosen: str, reasons: list[str]) -> str:
+        """The tier after the developer's request, as the policy allows it."""
+        mode = self.policy.routing.requested_tier
+        if requested == chosen:
+            reasons.append(f"tier {requested} requested (the router chose it too)")
+            return chosen
+        raises = self.order.index(requested) > self.order.index(chosen)
+        if mode == "honour" or (mode == "raise_only" and raises):
+            reasons.append(f"tier {requested} requested (the router chose {chosen})")
+            return requested
+        if mode == "raise_only":
+            why = f"the policy honours only tiers more capable than {chosen}"
+        else:
+            why = "the policy ignores requested tiers"
+        reasons.append(
+            f"tier {requested} requested, not honoured: {why} "
+            f'(routing.requested_tier = "{mode}"); kept tier {chosen}'
+        )
         return chosen
 
     def _cheaper(self, tier: str) -> str | None:
