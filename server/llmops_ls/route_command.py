@@ -1,7 +1,9 @@
 """`llmops-ls route`: one request as JSON on stdin, its routing decision as JSON out.
 
-For dry runs and policy reviews. Budgets are checked against the spend recorded in the
-local telemetry store when there is one (`budgets_checked` in the output says so).
+For dry runs and policy reviews. An optional `tier` asks for a tier, as a chat may; a
+tier the policy does not define is an error (exit 2). Budgets are checked against the
+spend recorded in the local telemetry store when there is one (`budgets_checked` in
+the output says so).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ class RouteRequestIn(BaseModel):
     context_tokens: int = Field(0, ge=0)
     language: str | None = None
     messages: list[_MessageIn] = Field(default_factory=list)
+    tier: str | None = Field(
+        None, description="Tier the developer asks for; the policy says if it counts."
+    )
 
 
 def parse_request(text: str) -> Request:
@@ -60,6 +65,7 @@ def parse_request(text: str) -> Request:
         context_tokens=parsed.context_tokens,
         language=parsed.language,
         messages=tuple(Message(m.role, m.content) for m in parsed.messages),
+        requested_tier=parsed.tier,
     )
 
 

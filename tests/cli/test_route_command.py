@@ -165,3 +165,47 @@ def test_without_a_store_budgets_are_not_checked_and_none_is_created(
     assert status == 0
     assert json.loads(out)["budgets_checked"] is False
     assert not database.exists()
+
+
+def test_a_requested_tier_is_honoured_under_the_default_policy(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = {"kind": "chat", "prompt": "What does zip() do?", "tier": "frontier"}
+    status, out, _ = route(monkeypatch, capsys, request)
+    decision = json.loads(out)
+    assert status == 0
+    assert (decision["tier"], decision["model"]) == (
+        "frontier",
+        "claude-opus-4-7-20260416",
+    )
+    assert decision["requested_tier"] == "frontier"
+    assert "tier frontier requested (the router chose fast)" in decision["reasons"]
+
+
+def test_a_policy_that_ignores_requests_keeps_the_router_tier(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    text = policy_module.DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        text.replace('requested_tier = "honour"', 'requested_tier = "ignore"'), "utf-8"
+    )
+    monkeypatch.setenv("LLMOPS_POLICY", str(policy))
+    request = {"kind": "chat", "prompt": "What does zip() do?", "tier": "frontier"}
+    _, out, _ = route(monkeypatch, capsys, request)
+    decision = json.loads(out)
+    assert decision["tier"] == "fast"
+    assert any("not honoured" in r and '"ignore"' in r for r in decision["reasons"])
+
+
+def test_an_unknown_requested_tier_names_the_known_ones(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = {"kind": "chat", "prompt": "What does zip() do?", "tier": "turbo"}
+    status, out, err = route(monkeypatch, capsys, request)
+    assert (status, out) == (2, "")
+    assert (
+        "unknown tier 'turbo': the policy's tiers are fast, standard, frontier" in err
+    )
