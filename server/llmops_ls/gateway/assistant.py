@@ -171,11 +171,14 @@ class Assistant:
         on_text: TextSink | None = None,
         *,
         language: str | None = None,
+        tier: str | None = None,
     ) -> Answer:
         """An answer to a conversation, streamed to `on_text` as it arrives.
 
         `attachments` maps workspace-relative paths to file text; each path is checked
         against the policy's `never_attach` and each text filtered before sending.
+        `tier` is the tier the developer asks for, taken as the policy allows; one the
+        policy does not define raises UnknownTierError before anything is sent.
         """
         files = tuple(Attachment(p, t) for p, t in (attachments or {}).items())
         last_user = next(
@@ -189,6 +192,7 @@ class Assistant:
             context_tokens=sum(self.count(a.text) for a in files),
             language=language,
             messages=history,
+            requested_tier=tier,
         )
         decision = self._route(routed)
         request = GatewayRequest(

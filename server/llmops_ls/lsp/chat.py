@@ -1,7 +1,9 @@
 """`llmops/chat`: a conversation and attached files in, a routed answer out.
 
 Params: `messages` (`role`, `content`), optional `attachments` (each a `uri`, read
-from the editor's buffer when open, else from disk) and an optional `chatId`. While
+from the editor's buffer when open, else from disk), an optional `chatId` and an
+optional `tier` the developer asks for (taken as the policy's `routing.requested_tier`
+allows; a tier the policy does not define is InvalidParams listing those it does). While
 the answer arrives, `llmops/chatChunk` notifications carry `{chatId, text}`. The result
 holds the text, the request id (for `llmops/feedback`), the model, usage, cost and the
 routing decision. Errors are JSON-RPC errors with a code per kind of failure.
@@ -20,6 +22,7 @@ from llmops_ls.errors import (
     ContentFilterError,
     GatewayError,
     LlmopsError,
+    UnknownTierError,
 )
 from llmops_ls.lsp.convert import uri_to_path
 from llmops_ls.lsp.feedback import FeedbackTracker, field
@@ -53,6 +56,9 @@ class Chat:
         chat_id = str(field(params, "chatId") or uuid.uuid4().hex)
         messages = _messages(field(params, "messages"))
         attachments = self._attachments(field(params, "attachments") or [])
+        tier = field(params, "tier")
+        if tier is not None and not isinstance(tier, str):
+            raise JsonRpcInvalidParams("tier must be a string")
 
         def send_chunk(text: str) -> None:
             self.server.protocol.notify(
@@ -60,7 +66,13 @@ class Chat:
             )
 
         try:
-            answer = await self.server.assistant.chat(messages, attachments, send_chunk)
+            answer = await self.server.assistant.chat(
+                messages, attachments, send_chunk, tier=tier
+            )
+        except UnknownTierError as exc:
+            raise JsonRpcInvalidParams(
+                str(exc), data={"tiers": list(exc.known)}
+            ) from None
         except BudgetSpentError as exc:
             raise _server_error(
                 str(exc), BUDGET_SPENT, {"resetsAt": exc.resets_at}
