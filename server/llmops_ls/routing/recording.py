@@ -28,6 +28,8 @@ class RouteRecord:
     input_tokens: int
     attached_files: int
     estimated_cost: float
+    #: The tier the developer asked for, whether or not the policy honoured it.
+    requested_tier: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

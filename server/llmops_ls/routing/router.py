@@ -174,7 +174,7 @@ class Router:
 
         refusal, degrade_reason = self._check_budgets(caller, now, classification.score)
         if refusal is not None:
-            self._record(caller, features, refusal=refusal)
+            self._record(caller, features, requested, refusal=refusal)
             return refusal
         degraded_from = None
         if degrade_reason is not None:
@@ -204,7 +204,7 @@ class Router:
             + model.output_cost(output_tokens),
             requested_tier=requested,
         )
-        self._record(caller, features, decision=decision)
+        self._record(caller, features, requested, decision=decision)
         return decision
 
     def tier_for(self, score: float) -> str:
@@ -328,6 +328,7 @@ class Router:
         self,
         caller: Caller,
         features: Features,
+        requested_tier: str | None,
         decision: Decision | None = None,
         refusal: Refusal | None = None,
     ) -> None:
@@ -348,6 +349,7 @@ class Router:
                     input_tokens=features.input_tokens,
                     attached_files=features.attached_files,
                     estimated_cost=decision.estimated_cost if decision else 0.0,
+                    requested_tier=requested_tier,
                 )
             )
         except Exception:

@@ -96,6 +96,8 @@ class RequestEvent:
     started_at: float = field(default_factory=time.time)
     ended_at: float | None = None
     tier: str | None = None
+    #: The tier the developer asked for, honoured or not; None when none was.
+    requested_tier: str | None = None
     model_requested: str | None = None
     model_served: str | None = None
     provider: str | None = None

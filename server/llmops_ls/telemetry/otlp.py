@@ -190,6 +190,7 @@ def request_attributes(row: dict[str, Any]) -> list[tuple[str, Any]]:
         ("llmops.request.kind", row["kind"]),
         ("llmops.status", row["status"]),
         ("llmops.tier", row["tier"]),
+        ("llmops.requested_tier", row["requested_tier"]),
         ("llmops.canary", bool(row["canary"])),
         ("llmops.fallback_count", row["fallback_count"]),
         ("llmops.cost_usd", float(row["cost"])),

@@ -35,7 +35,7 @@ from llmops_ls.telemetry.events import OutcomeEvent, RequestEvent
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_FILE_NAME = "telemetry.db"
 
 EVENT_COLUMNS = (
@@ -69,6 +69,7 @@ EVENT_COLUMNS = (
     "workspace",
     "prompt_text",
     "completion_text",
+    "requested_tier",
 )
 OUTCOME_COLUMNS = ("event_id", "outcome", "at", "accepted_chars", "decision_ms")
 
@@ -245,6 +246,7 @@ class TelemetryStore:
             who.workspace,
             prompt,
             completion,
+            event.requested_tier,
         )
 
     # Upload bookkeeping
@@ -466,7 +468,11 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX outcomes_unsent ON outcomes (seq) WHERE sent_at IS NULL")
 
 
-MIGRATIONS = {1: _migrate_1}
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE events ADD COLUMN requested_tier TEXT")
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2}
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -119,6 +119,7 @@ class TelemetryWriter:
             started_at=now - latency if latency else now,
             ended_at=now,
             tier=record.tier,
+            requested_tier=route.requested_tier if route else None,
             model_requested=route.model if route and route.model else record.model,
             model_served=record.model,
             provider=None,

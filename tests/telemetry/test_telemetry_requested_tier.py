@@ -1,0 +1,124 @@
+"""The tier a developer asked for: from the router to the store and the OTLP export."""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import sqlite3
+from pathlib import Path
+
+import httpx
+import sqlite_utils
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceResponse,
+)
+from otlp_receiver import parse_logs
+
+from llmops_ls.config.policy import parse_policy
+from llmops_ls.routing.features import Request, RequestKind
+from llmops_ls.routing.recording import RequestRecord
+from llmops_ls.routing.router import Caller, Decision, Router
+from llmops_ls.telemetry.events import Attribution
+from llmops_ls.telemetry.store import SCHEMA_VERSION, TelemetryStore, _migrate_1
+from llmops_ls.telemetry.uploader import Uploader, UploadSettings
+from llmops_ls.telemetry.writer import TelemetryWriter
+
+NOW = datetime.datetime(2026, 12, 3, 15, 30, tzinfo=datetime.UTC)
+POLICY = """
+[routing]
+requested_tier = "raise_only"
+[tiers.fast]
+models = ["gpt-5.4-mini-2026-03-17"]
+[tiers.frontier]
+models = ["claude-opus-4-7-20260416"]
+min_score = 0.65
+"""
+ALICE = Caller("alice", "web")
+
+
+def routed_and_sent(writer: TelemetryWriter, router: Router, request: Request) -> str:
+    decision = router.route(request, ALICE, NOW)
+    assert isinstance(decision, Decision)
+    writer.record_request(
+        RequestRecord(
+            request_id=f"r-{request.requested_tier}",
+            developer="alice",
+            team="web",
+            kind="chat",
+            tier=decision.tier,
+            model=decision.model,
+            outcome="ok",
+        )
+    )
+    return decision.tier
+
+
+def test_requested_tier_is_stored_and_exported(tmp_path: Path) -> None:
+    policy = parse_policy(POLICY, Path("p.toml"), NOW.date()).policy
+    writer = TelemetryWriter(
+        tmp_path / "t.db", attribution=Attribution("alice"), interval_seconds=0.02
+    )
+    router = Router(policy, sink=writer)
+    try:
+        asked = Request(RequestKind.CHAT, "What does zip() do?", requested_tier="fast")
+        plain = Request(RequestKind.CHAT, "What does zip() do?")
+        # Not honoured under `raise_only`, and recorded all the same.
+        assert routed_and_sent(writer, router, asked) == "fast"
+        assert routed_and_sent(writer, router, plain) == "fast"
+        assert writer.flush()
+    finally:
+        writer.close()
+
+    bodies: list[bytes] = []
+
+    def keep(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/logs":
+            bodies.append(gzip.decompress(request.content))
+        return httpx.Response(
+            200, content=ExportLogsServiceResponse().SerializeToString()
+        )
+
+    with TelemetryStore(tmp_path / "t.db") as store:
+        stored = {
+            r["event_id"]: r["requested_tier"]
+            for r in store.query("SELECT * FROM events")
+        }
+        Uploader(
+            store,
+            UploadSettings(endpoint="http://127.0.0.1:4318"),
+            client=httpx.Client(transport=httpx.MockTransport(keep)),
+            sleep=lambda s: None,
+            jitter=lambda: 1.0,
+        ).flush()
+
+    assert stored == {"r-fast": "fast", "r-None": None}
+    records = parse_logs(bodies[0], "application/x-protobuf").resource_logs[0]
+    exported = {}
+    for record in records.scope_logs[0].log_records:
+        attrs = {a.key: a.value for a in record.attributes}
+        if record.event_name == "llmops.request":
+            tier = attrs.get("llmops.requested_tier")
+            exported[attrs["llmops.event_id"].string_value] = (
+                tier.string_value if tier is not None else None
+            )
+    assert exported == {"r-fast": "fast", "r-None": None}
+
+
+def test_a_schema_1_store_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    _migrate_1(sqlite_utils.Database(conn))
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    conn.execute(
+        "INSERT INTO events (event_id, started_at, kind, status, developer) "
+        "VALUES ('old', 1.0, 'chat', 'ok', 'alice')"
+    )
+    conn.commit()
+    conn.close()
+
+    with TelemetryStore(path) as store:
+        rows = list(store.query("SELECT event_id, requested_tier FROM events"))
+        version = store.conn.execute("SELECT max(version) FROM schema_version")
+        assert version.fetchone()[0] == SCHEMA_VERSION == 2
+    assert rows == [{"event_id": "old", "requested_tier": None}]
