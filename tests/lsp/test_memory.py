@@ -125,3 +125,36 @@ def test_files_depend_on_what_their_shared_answers_read(tmp_path: Path) -> None:
 
     project.forget(first)
     assert first not in project.dependents([rules / names[1]])
+
+
+async def test_an_encoding_loaded_off_the_loop_is_released_when_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As when the assistant is prepared in a worker thread: no lint calls `watch`.
+    monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setattr(tokens, "_last_used", {})
+    trimmer = HeapTrimmer()
+    trimmer._trim = _Recorder()
+    releaser = EncodingReleaser(trimmer, idle_seconds=0.02)
+    releaser.follow_loads(asyncio.get_running_loop())
+    try:
+        await asyncio.to_thread(tokens.preload)
+        await asyncio.sleep(0.2)
+        assert tokens.loaded_encodings() == frozenset()
+    finally:
+        releaser.close()
+
+
+async def test_a_closed_releaser_no_longer_follows_loads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setattr(tokens, "_last_used", {})
+    releaser = EncodingReleaser(HeapTrimmer(), idle_seconds=0.02)
+    releaser.follow_loads(asyncio.get_running_loop())
+    releaser.close()
+
+    tokens.preload()
+    await asyncio.sleep(0.1)
+
+    assert tokens.loaded_encodings() == frozenset({tokens.DEFAULT_ENCODING})

@@ -47,7 +47,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -176,6 +176,17 @@ def preload(encoding: str = DEFAULT_ENCODING) -> None:
         _load(encoding)
 
 
+def on_load(listener: Callable[[str], None]) -> Callable[[], None]:
+    """Call `listener(encoding)` after each load, from the loading thread.
+
+    Returns the function that stops the calls. Loads happen on whichever thread first
+    needs a count (a worker thread preloading, say), so a listener that touches an
+    event loop must hand the work over with `call_soon_threadsafe`.
+    """
+    _load_listeners.append(listener)
+    return lambda: _load_listeners.remove(listener)
+
+
 def release_idle(idle_seconds: float) -> list[str]:
     """Drop the encodings unused for `idle_seconds`; returns their names."""
     now = time.monotonic()
@@ -208,6 +219,7 @@ _lock = threading.Lock()
 _encodings: dict[str, _Encoding] = {}
 _last_used: dict[str, float] = {}
 _requests: dict[str, int] = {}
+_load_listeners: list[Callable[[str], None]] = []
 _memory: dict[str, int] = {}
 _workers: ContextVar[dict[str, _Worker] | None] = ContextVar(
     "token_workers", default=None
@@ -240,6 +252,8 @@ def _load(encoding: str) -> _Encoding:
         loaded = quicktok.Tokenizer(encoding, "")
         _encodings[encoding] = loaded
         _last_used[encoding] = time.monotonic()
+        for listener in list(_load_listeners):
+            listener(encoding)
     return loaded
 
 

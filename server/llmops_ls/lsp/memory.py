@@ -86,8 +86,9 @@ class EncodingReleaser:
     """Drops token encodings left unused for a while and gives their pages back.
 
     The o200k vocabulary takes about 65 MiB. It is loaded when an open document needs
-    exact counts (a large file being typed into) and stays while that goes on; ten
-    minutes after the last count it is released, and loaded again on the next need.
+    exact counts (a large file being typed into), and for completions and chat, and
+    stays while that goes on; ten minutes after the last count it is released, and
+    loaded again on the next need.
     """
 
     def __init__(
@@ -96,6 +97,25 @@ class EncodingReleaser:
         self.trimmer = trimmer
         self.idle_seconds = idle_seconds
         self._timer: asyncio.TimerHandle | None = None
+        self._stop_following: Callable[[], None] | None = None
+
+    def follow_loads(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch from every load on, whoever loads: a lint, a completion, a preload."""
+        if self._stop_following is None:
+
+            def loaded(encoding: str) -> None:
+                loop.call_soon_threadsafe(self.watch)
+
+            self._stop_following = tokens.on_load(loaded)
+
+    def close(self) -> None:
+        """Stop following loads and checking for idle encodings."""
+        if self._stop_following is not None:
+            self._stop_following()
+            self._stop_following = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def watch(self) -> None:
         """Check for idle encodings from time to time while any is loaded."""

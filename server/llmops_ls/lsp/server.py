@@ -238,6 +238,9 @@ def build_server(
         ls.log_handler.attach(ls.send_log, loop.call_soon_threadsafe)
         await _pull_configuration(ls)
         session = ls.session
+        # The vocabulary is loaded by lints, completions and the preparation of the
+        # assistant alike; whichever loads it, it is released once left unused.
+        session.diagnostics.encodings.follow_loads(loop)
         for project in session.projects.values():
             session.diagnostics.publish_config(project)
         await session.watcher.start()
@@ -249,6 +252,7 @@ def build_server(
     async def shutdown(ls: LlmopsLanguageServer, params: None) -> None:
         if ls._session is not None:
             ls._session.watcher.stop()
+            ls._session.diagnostics.encodings.close()
         if ls._assistant is not None:
             # Closes gateway connections and writes out telemetry (bounded wait).
             await ls._assistant.aclose()
