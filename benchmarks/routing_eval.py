@@ -29,15 +29,17 @@ more than the tokens saved: 65.0 %, every hard task at the frontier tier, 11 req
 over-routed. A narrower cap on long, fully specified construction requests followed
 (80.0 % on it, seen).
 
-`routing/unseen2.jsonl` (40 rows, v001-v040) was written blind by a third author and
-run once, after that: 55.0 % (22/40), 13 requests over-routed and 2 of 13 hard tasks
+`routing/unseen2.jsonl` (40 rows, v001-v040) and `routing/unseen3.jsonl` (w001-w040)
+were written blind by two more authors and each run once against the router as it is
+now. unseen2: 55.0 % (22/40), 13 requests over-routed and 2 of 13 hard tasks
 under-routed: a lock-free queue's inline completion to the cheapest tier (inline
 completions always go there: latency comes first) and a chat about a training
 regression after a precision change, on which no signal fired, to the standard tier.
-Three blind runs, 52.5, 70.0 and 55.0 %, say what to expect of hand-written signals on
-requests worded in new ways: hard tasks mostly reach the frontier tier, the line
-between standard and frontier work is often missed, and over-routing is the usual
-error.
+unseen3: 65.0 % (26/40), 10 over-routed, 1 of 13 hard tasks under-routed (a chat about
+a new symptom after an earlier fix, standard tier). The blind runs, 52.5, 70.0, 55.0
+and 65.0 %, say what to expect of hand-written signals on requests worded in new ways:
+hard tasks mostly reach the frontier tier, the line between standard and frontier work
+is often missed, and over-routing is the usual error.
 
 Tokens are counted exactly with o200k, as the server and `llmops-ls route` count them
 (`--estimate-tokens` uses the chars/4 fallback instead). Routing uses the embedded
