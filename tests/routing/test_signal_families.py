@@ -181,6 +181,38 @@ def test_a_definition_starting_like_a_decision_is_not_one() -> None:
 @pytest.mark.parametrize(
     "prompt",
     [
+        # Our system only says where the term was met.
+        "What does backpressure mean? Our streaming design doc mentions it a lot.",
+        "What exactly is a fencing token?",
+        "Quick one, mutex vs spinlock: what's the real difference?",
+        "In networking terms, what does MTU stand for?",
+        # Lookups of a setting by what it does.
+        "Which option turns off the audit log in Postgres?",
+        "Which env var sets the JWT signing key path for the gateway?",
+        "Which setting caps the session lifetime in Keycloak? Our runbook needs it.",
+    ],
+)
+def test_a_definition_or_lookup_stays_cheap_in_any_wording(prompt: str) -> None:
+    assert Signal.DEFINITION in signals(prompt)
+    decision = route(Request(RequestKind.CHAT, prompt))
+    assert decision.tier == "fast", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "What does our retry wrapper do when the broker is down?",
+        # The term is asked about, but our system misbehaves with it.
+        "What is a lease? Our workers sometimes hold two at once.",
+    ],
+)
+def test_a_question_naming_our_system_in_it_is_not_a_definition(prompt: str) -> None:
+    assert Signal.DEFINITION not in signals(prompt)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
         "Create docs/security/audit-log.md with a title and link it from the README.",
         "Move tenancy.md next to the other guides.",
         "Open ./auth/session_store/notes.txt and delete the last line.",

@@ -267,10 +267,18 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
 _GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
     Signal.DEFINITION: re.compile(
         r"^\s*(?:(?:quick|simple|small|short) (?:question|sanity check)[,:;-]?\s*)?"
-        r"(?:what(?:'s| is| are| does| do)"
+        r"(?:what(?: exactly| actually| really)?(?:'s| is| are| does| do)"
         r"(?! (?:the )?(?:best|right|safest|cleanest|causing|wrong|happening|going on))"
         r"|briefly|explain the difference|how do i|give me the)\b"
         r"|\bwhat does [^.?!\n]{1,40} mean\b|\bdifference between\b"
+        r"|\bwhat(?:'s| is) the (?:\w+ )?difference\b"
+        r"|\bwhat (?:do|does) [^.?!\n]{1,60} stand for\b"
+        # A lookup: "which flag turns off caching?", "which directive sets the limit?"
+        r"|\bwhich (?:\w+ )?(?:settings?|directives?|flags?|options?|parameters?"
+        r"|switch(?:es)?|knobs?|config(?:uration)? (?:keys?|fields?|entr(?:y|ies))"
+        r"|env(?:ironment)? var(?:iable)?s?) (?:sets?|controls?|does|enables?"
+        r"|disables?|turns?|limits?|caps?|changes?|configures?|decides?"
+        r"|determines?|governs?)\b"
         r"|^[^.?!\n]{0,40}\b\w+ (?:vs\.?|versus) \w+\b[^.\n]{0,40}"
         r"\bwhich (?:one )?(?:is|are|does|means)\b",
         re.IGNORECASE,
@@ -401,10 +409,28 @@ def find_signals(text: str, conversation: str = "") -> frozenset[Signal]:
     found.update(s for s, p in _GUARD_PATTERNS.items() if p.search(prompt))
     if _is_specified_construction(prompt, _blank_paths(conversation)):
         found.add(Signal.SPECIFIED_CONSTRUCTION)
-    if _OWN_SYSTEM.search(prompt):
-        # "What is causing our p99 to spike?" asks about a system, not a term.
+    if Signal.DEFINITION in found and _asks_about_own_system(prompt):
         found.discard(Signal.DEFINITION)
     return frozenset(found)
+
+
+def _asks_about_own_system(prompt: str) -> bool:
+    # "What does our retry wrapper do on a 503?" asks about a system, not a term; in
+    # "What does idempotent mean? Our design doc uses it" the system only says where
+    # the term was met, unless the prompt also tells of it misbehaving.
+    definition = _GUARD_PATTERNS[Signal.DEFINITION]
+    for match in definition.finditer(prompt):
+        start = max(
+            (m.end() for m in _SENTENCE_END.finditer(prompt, 0, match.start())),
+            default=0,
+        )
+        end = _SENTENCE_END.search(prompt, match.end())
+        if _OWN_SYSTEM.search(prompt, start, end.start() if end else len(prompt)):
+            return True
+    return _OWN_SYSTEM.search(prompt) is not None and (
+        _UNSETTLED.search(prompt) is not None
+        or _SIGNAL_PATTERNS[Signal.RUNTIME_SYMPTOM].search(prompt) is not None
+    )
 
 
 def extract(request: Request, count: TokenCounter = estimate_tokens) -> Features:
