@@ -213,6 +213,39 @@ def test_a_question_naming_our_system_in_it_is_not_a_definition(prompt: str) -> 
 @pytest.mark.parametrize(
     "prompt",
     [
+        "Change the error from 'token invalid' to 'please sign in again' in the "
+        "session middleware.",
+        "Update the validation message on the tenant signup form so it names the "
+        "64-character limit.",
+        "Reword the warning the deadlock detector prints so it names the lock.",
+        "Edit the text of the error shown when a lease renewal is refused.",
+    ],
+)
+def test_new_wording_for_a_message_is_mechanical(prompt: str) -> None:
+    assert Signal.MECHANICAL in signals(prompt, RequestKind.EDIT)
+    request = Request(
+        RequestKind.EDIT, prompt, attached_files=("src/app.py",), context_tokens=900
+    )
+    decision = route(request)
+    assert decision.tier == "fast", decision.reasons
+    assert any("not counted" in r for r in decision.reasons)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Change the way we parse strings in the auth handler so tenants are checked.",
+        "Migrate the job queue from Kafka to Pulsar without losing messages.",
+        "Change the role check to use the tenant's permissions.",
+    ],
+)
+def test_a_change_of_behaviour_near_text_words_is_not_mechanical(prompt: str) -> None:
+    assert Signal.MECHANICAL not in signals(prompt, RequestKind.EDIT)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
         "Create docs/security/audit-log.md with a title and link it from the README.",
         "Move tenancy.md next to the other guides.",
         "Open ./auth/session_store/notes.txt and delete the last line.",

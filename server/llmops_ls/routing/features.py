@@ -290,6 +290,16 @@ _GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|log (?:message|line|level|statement)s?|changelog (?:entry|line))\b"
         r"|\b(?:add|write|update|fix) (?:a |an |the )?(?:short |brief |one-line )?"
         r"comments?\b"
+        # New wording for a text the code shows or logs: "from 'x' to 'y'", "reword
+        # the notice", "update the error message", "the text of the warning".
+        r"|\bfrom\s+[\"'\u201c\u2018][^\"'\u201d\u2019\n]{1,80}[\"'\u201d\u2019]"
+        r"\s+to\s+[\"'\u201c\u2018]|\b(?:reword|rephrase)\b"
+        r"|\b(?:change|update|edit|tweak|shorten) (?:the |this |that |a |an )?(?:\w+ )?"
+        r"(?:(?:log|logging|warning|error|exception|validation|status|toast|alert"
+        r"|help|button|dialog) (?:messages?|strings?|wording|text|lines?)"
+        r"|labels?|tooltips?|placeholders?|captions?|wording)\b"
+        r"|\b(?:text|wording) of (?:the |this |that |a |an )?(?:\w+ ){0,2}?"
+        r"(?:log|warning|error|message|label|button|toast|alert)\b"
         # One value changed in place, and nothing else: "bump the timeout to 10s".
         r"|^\s*(?:bump|change|set|raise|lower|increase|decrease)\b[^.?!\n]{0,60}"
         r"\b(?:from \S+ to \S+|to ~?\d\S*)\s*$",
