@@ -354,3 +354,23 @@ def test_a_version_bump_that_asks_for_follow_up_work_is_not_mechanical() -> None
     assert Signal.MECHANICAL not in signals(
         "Bump the ORM to 3.2 and fix whatever breaks in the models."
     )
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Step 2: in the worker config, set the pool size to 8 for the ingest queue. "
+        "Nothing else.",
+        "Task: raise `retry.max_attempts` to 5 on the lease renewer. No other changes.",
+    ],
+)
+def test_one_value_set_after_a_step_label_is_mechanical(prompt: str) -> None:
+    assert Signal.MECHANICAL in signals(prompt, RequestKind.AGENT_STEP)
+    request = Request(RequestKind.AGENT_STEP, prompt, context_tokens=3000)
+    decision = route(request)
+    assert decision.tier == "fast", decision.reasons
+
+
+def test_one_value_and_more_work_is_not_mechanical() -> None:
+    prompt = "Set the lock timeout to 30s and make the renewal idempotent."
+    assert Signal.MECHANICAL not in signals(prompt, RequestKind.EDIT)

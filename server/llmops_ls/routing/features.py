@@ -300,9 +300,12 @@ _GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|labels?|tooltips?|placeholders?|captions?|wording)\b"
         r"|\b(?:text|wording) of (?:the |this |that |a |an )?(?:\w+ ){0,2}?"
         r"(?:log|warning|error|message|label|button|toast|alert)\b"
-        # One value changed in place, and nothing else: "bump the timeout to 10s".
-        r"|^\s*(?:bump|change|set|raise|lower|increase|decrease)\b[^.?!\n]{0,60}"
-        r"\b(?:from \S+ to \S+|to ~?\d\S*)\s*$",
+        # One value changed in place, and nothing else: "bump the timeout to 10s",
+        # "Step 2: in the config, set the pool size to 8 for the worker. Nothing else."
+        r"|^\s*(?:[\w /-]{1,20}:\s*)?(?:in [^,\n]{1,60},\s*)?"
+        r"(?:bump|change|set|raise|lower|increase|decrease)\b(?:[^.?!\n]|\.(?=\w)){0,60}"
+        r"\b(?:from \S+ to \S+|to ~?\d\S*)(?: (?:for|in|on|of) [^.?!\n]{1,40}?)?"
+        r"[.!]?\s*(?:(?:nothing else|no other changes?)[.!]?\s*)?$",
         re.IGNORECASE,
     ),
 }
