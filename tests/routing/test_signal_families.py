@@ -374,3 +374,14 @@ def test_one_value_set_after_a_step_label_is_mechanical(prompt: str) -> None:
 def test_one_value_and_more_work_is_not_mechanical() -> None:
     prompt = "Set the lock timeout to 30s and make the renewal idempotent."
     assert Signal.MECHANICAL not in signals(prompt, RequestKind.EDIT)
+
+
+def test_a_rename_kept_inside_one_file_does_not_reach_further() -> None:
+    confined = "Rename `check_acl` to `may_read` in this file, all call sites included."
+    assert Signal.MULTI_FILE_REFACTOR not in signals(confined, RequestKind.EDIT)
+    request = Request(
+        RequestKind.EDIT, confined, attached_files=("src/acl.py",), context_tokens=900
+    )
+    assert route(request).tier == "fast"
+    wide = "Rename `check_acl` to `may_read` and update all call sites in the repo."
+    assert Signal.MULTI_FILE_REFACTOR in signals(wide, RequestKind.EDIT)

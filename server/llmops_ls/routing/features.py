@@ -393,6 +393,12 @@ def _is_specified_construction(prompt: str, conversation: str) -> bool:
     )
 
 
+# A change said to stay inside what is open: "in this file", "no other changes".
+_CONFINED = re.compile(
+    r"\b(?:in|within|inside|only) this (?:file|module|function|class|method)\b"
+    r"|\bno other (?:changes|files|edits)\b",
+    re.IGNORECASE,
+)
 _OWN_SYSTEM = re.compile(r"\b(?i:we|we're|we've|our)\b|\bus\b")
 # File paths and file names say where work happens, not how deep it is
 # ("create docs/security.md"): they are blanked before the text is read.
@@ -424,6 +430,10 @@ def find_signals(text: str, conversation: str = "") -> frozenset[Signal]:
         found.add(Signal.SPECIFIED_CONSTRUCTION)
     if Signal.DEFINITION in found and _asks_about_own_system(prompt):
         found.discard(Signal.DEFINITION)
+    if Signal.MECHANICAL in found and _CONFINED.search(prompt):
+        # "Rename it and all its call sites in this file" reaches no further than
+        # the file it edits.
+        found.discard(Signal.MULTI_FILE_REFACTOR)
     return frozenset(found)
 
 
