@@ -42,7 +42,10 @@ mostly reach the frontier tier, the line between standard and frontier work is o
 missed, and over-routing is the usual error. Guards for easy asks (definitions and
 lookups mentioning "our", changed message texts, single values) were fixed afterwards
 with both sets in view: unseen2 62.5 %, unseen3 72.5 %, unseen 85.0 %, with no
-frontier row moved down (seen, not forecasts).
+frontier row moved down (seen, not forecasts). `routing/unseen4.jsonl` (x001-x040),
+written blind by a fourth author and run once after those fixes: 65.0 % (26/40), 7
+over-routed, 2 of 13 hard tasks under-routed (both regressions after a change, to the
+standard tier), none to the cheapest.
 
 Tokens are counted exactly with o200k, as the server and `llmops-ls route` count them
 (`--estimate-tokens` uses the chars/4 fallback instead). Routing uses the embedded
