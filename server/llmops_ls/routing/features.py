@@ -262,6 +262,28 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+# A regression: a change made ("switched to bf16", "since we moved the check", "after
+# your last suggestion") and a behaviour or metric now worse. Both must be in the
+# current ask; either alone is routine ("after the loop, add", "now add tests").
+_CHANGE_MADE = re.compile(
+    r"\b(?:after|since) (?:(?:we|i|you|they|someone) (?:\w+ )?)?"
+    r"(?:switch|mov|add|enabl|upgrad|replac|introduc|chang|swapp|turn|appl|bump)"
+    r"(?:ed|ing)\b"
+    r"|\b(?:after|since) (?:your|the|my|our|that|this) (?:last |latest |previous "
+    r"|earlier |recent )?(?:suggestion|fix|change|patch|commit|tweak|edit)s?\b"
+    r"|(?:^|[.!?;]\s+|\b(?:we|i) (?:just |recently )?)(?:switched|moved|added"
+    r"|enabled|upgraded|replaced|swapped|turned on|introduced)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_NOW_WORSE = re.compile(
+    r"\bnow\b(?:[^.?!\n]|\.(?=\d)){0,40}?\b(?:worse|slower|miss(?:es|ing)"
+    r"|fail(?:s|ing)?|broken|wrong|drops|dropping|loses|losing|stuck|hang(?:s|ing)?"
+    r"|crash(?:es|ing)?|breaks|no longer|times? out|leaks)\b"
+    r"|\bnew (?:problems?|issues?|bugs?|errors?|failures?)\b"
+    r"|\b(?:down|dropped|fell|regressed) (?:by )?~?\d+(?:\.\d+)? ?(?:%|percent\b)"
+    r"|\b(?:is|are|got|gets|looks?|became) (?:\w+ )?worse\b",
+    re.IGNORECASE,
+)
 # Forms that mark a task as easy whatever domain words it carries; read from the
 # prompt alone (a conversation's earlier turns do not make the current ask mechanical).
 _GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
@@ -426,6 +448,8 @@ def find_signals(text: str, conversation: str = "") -> frozenset[Signal]:
     content = f"{prompt}\n{_blank_paths(conversation)}" if conversation else prompt
     found = {s for s, p in _SIGNAL_PATTERNS.items() if p.search(content)}
     found.update(s for s, p in _GUARD_PATTERNS.items() if p.search(prompt))
+    if _CHANGE_MADE.search(prompt) and _NOW_WORSE.search(prompt):
+        found.add(Signal.RUNTIME_SYMPTOM)
     if _is_specified_construction(prompt, _blank_paths(conversation)):
         found.add(Signal.SPECIFIED_CONSTRUCTION)
     if Signal.DEFINITION in found and _asks_about_own_system(prompt):
