@@ -331,6 +331,20 @@ _GUARD_PATTERNS: dict[Signal, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+# A question whose answer is one token: "just the number", "is it 'X' or 'Y'?",
+# "what's the cron expression for ...". Alarming words around it, or our own system
+# named beside it, do not make the answer longer.
+_CLOSED_ANSWER = re.compile(
+    r"\bjust (?:the|a|one) (?:number|name|word|value|port|command|flag|expression"
+    r"|one-liner|syntax|spelling|version)\b|\b(?:one|single)[- ]word answer\b"
+    r"|\b(?:is it|should it be|do (?:i|we|you) (?:write|spell|say|use))\s+"
+    r"([\"'`\u2018\u201c])[^\"'`\u2019\u201d\n]{1,40}[\"'`\u2019\u201d],? or "
+    r"[\"'`\u2018\u201c][^\"'`\u2019\u201d\n]{1,40}[\"'`\u2019\u201d]\s*\?"
+    r"|\bwhat(?:'s| is) the (?:\w+ )?(?:expression|syntax|command|flag|regex"
+    r"|shortcut|one-liner|spelling|plural|abbreviation|exit code|status code"
+    r"|escape sequence) for\b",
+    re.IGNORECASE,
+)
 # Routine construction, fully specified: the ask opens with an imperative to build
 # something ("add", "write", "Task: create", "In FooView add", "can you write") and
 # lists what it must do. Size then says how much there is to type, not how hard it is.
@@ -454,6 +468,8 @@ def find_signals(text: str, conversation: str = "") -> frozenset[Signal]:
         found.add(Signal.SPECIFIED_CONSTRUCTION)
     if Signal.DEFINITION in found and _asks_about_own_system(prompt):
         found.discard(Signal.DEFINITION)
+    if _CLOSED_ANSWER.search(prompt) and not _UNSETTLED.search(prompt):
+        found.add(Signal.DEFINITION)
     if Signal.MECHANICAL in found and _CONFINED.search(prompt):
         # "Rename it and all its call sites in this file" reaches no further than
         # the file it edits.
