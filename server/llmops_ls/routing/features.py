@@ -345,6 +345,14 @@ _CLOSED_ANSWER = re.compile(
     r"|escape sequence) for\b",
     re.IGNORECASE,
 )
+# Qualities asked of new code ("write it with type hints and a docstring") are not a
+# change to docs or hints alone: they are left out when looking for mechanical work.
+_CODE_QUALITIES = re.compile(
+    r"\b(?:with|including|plus)\s+(?:(?:full|proper|complete|a|an)\s+)?"
+    r"(?:type hints|docstrings?)(?:(?:,|\s+and|\s+plus)\s+(?:(?:full|proper|complete"
+    r"|a|an)\s+)?(?:type hints|docstrings?))*\b",
+    re.IGNORECASE,
+)
 # Routine construction, fully specified: the ask opens with an imperative to build
 # something ("add", "write", "Task: create", "In FooView add", "can you write") and
 # lists what it must do. Size then says how much there is to type, not how hard it is.
@@ -461,7 +469,10 @@ def find_signals(text: str, conversation: str = "") -> frozenset[Signal]:
     prompt = _blank_paths(text)
     content = f"{prompt}\n{_blank_paths(conversation)}" if conversation else prompt
     found = {s for s, p in _SIGNAL_PATTERNS.items() if p.search(content)}
-    found.update(s for s, p in _GUARD_PATTERNS.items() if p.search(prompt))
+    read_for = {Signal.MECHANICAL: _CODE_QUALITIES.sub(" ", prompt)}
+    found.update(
+        s for s, p in _GUARD_PATTERNS.items() if p.search(read_for.get(s, prompt))
+    )
     if _CHANGE_MADE.search(prompt) and _NOW_WORSE.search(prompt):
         found.add(Signal.RUNTIME_SYMPTOM)
     if _is_specified_construction(prompt, _blank_paths(conversation)):
