@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -309,3 +310,48 @@ def test_only_a_client_showing_inline_completions_has_the_assistant_warmed() -> 
     assert _shows_inline_completions(inline_capable_client())
     assert not _shows_inline_completions(client_capabilities("visual-studio-code"))
     assert not _shows_inline_completions(types.ClientCapabilities())
+
+
+async def test_shutdown_while_getting_ready_builds_no_assistant() -> None:
+    from llmops_ls.lsp.server import LlmopsLanguageServer
+
+    built: list[object] = []
+    preparing = threading.Event()
+    release = threading.Event()
+
+    def prepare() -> None:
+        preparing.set()
+        release.wait(5)
+
+    server = LlmopsLanguageServer(built.append, prepare)  # type: ignore[arg-type]
+    server.workspace_roots = list  # type: ignore[method-assign]
+    server.warm_assistant()
+    assert await asyncio.to_thread(preparing.wait, 5)
+
+    stopping = asyncio.create_task(server.stop_warming())
+    await asyncio.sleep(0)
+    release.set()
+    await stopping
+    await asyncio.sleep(0.05)
+
+    assert built == []
+
+
+async def test_a_failing_preparation_is_logged_and_the_assistant_still_built(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from llmops_ls.lsp.server import LlmopsLanguageServer
+
+    built: list[object] = []
+
+    def prepare() -> None:
+        raise MemoryError("no room for the vocabulary")
+
+    server = LlmopsLanguageServer(built.append, prepare)  # type: ignore[arg-type]
+    server.workspace_roots = list  # type: ignore[method-assign]
+    server.warm_assistant()
+    assert server._warming is not None
+    await server._warming
+
+    assert "could not prepare the assistant ahead of time" in caplog.text
+    assert built == [None]

@@ -139,7 +139,10 @@ async def test_an_encoding_loaded_off_the_loop_is_released_when_idle(
     releaser.follow_loads(asyncio.get_running_loop())
     try:
         await asyncio.to_thread(tokens.preload)
-        await asyncio.sleep(0.2)
+        for _ in range(500):
+            if not tokens.loaded_encodings():
+                break
+            await asyncio.sleep(0.01)
         assert tokens.loaded_encodings() == frozenset()
     finally:
         releaser.close()
@@ -148,13 +151,50 @@ async def test_an_encoding_loaded_off_the_loop_is_released_when_idle(
 async def test_a_closed_releaser_no_longer_follows_loads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_last_used", {})
+    monkeypatch.setattr(tokens, "_load_listeners", [])
     releaser = EncodingReleaser(HeapTrimmer(), idle_seconds=0.02)
     releaser.follow_loads(asyncio.get_running_loop())
+    assert len(tokens._load_listeners) == 1
+
     releaser.close()
 
+    assert tokens._load_listeners == []
+
+
+def test_a_listener_whose_loop_has_closed_drops_out_and_counting_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A server that ended without `shutdown` leaves its releaser subscribed.
+    monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setattr(tokens, "_last_used", {})
+    monkeypatch.setattr(tokens, "_load_listeners", [])
+    loop = asyncio.new_event_loop()
+    releaser = EncodingReleaser(HeapTrimmer(), idle_seconds=0.02)
+    releaser.follow_loads(loop)
+    loop.close()
+
     tokens.preload()
-    await asyncio.sleep(0.1)
 
     assert tokens.loaded_encodings() == frozenset({tokens.DEFAULT_ENCODING})
+    assert tokens._load_listeners == []
+
+
+def test_a_failing_load_listener_is_logged_and_the_load_stands(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setattr(tokens, "_last_used", {})
+    monkeypatch.setattr(tokens, "_load_listeners", [])
+    seen: list[str] = []
+
+    def broken(encoding: str) -> None:
+        raise RuntimeError("listener broke")
+
+    tokens.on_load(broken)
+    tokens.on_load(seen.append)
+
+    tokens.preload()
+
+    assert tokens.loaded_encodings() == frozenset({tokens.DEFAULT_ENCODING})
+    assert seen == [tokens.DEFAULT_ENCODING]
+    assert "load listener failed" in caplog.text

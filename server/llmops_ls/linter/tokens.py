@@ -180,8 +180,9 @@ def on_load(listener: Callable[[str], None]) -> Callable[[], None]:
     """Call `listener(encoding)` after each load, from the loading thread.
 
     Returns the function that stops the calls. Loads happen on whichever thread first
-    needs a count (a worker thread preloading, say), so a listener that touches an
-    event loop must hand the work over with `call_soon_threadsafe`.
+    needs a count (a worker thread preloading, say), with the counting lock held: a
+    listener must not count, and one that touches an event loop must hand the work
+    over with `call_soon_threadsafe`. A listener that raises is logged and skipped.
     """
     _load_listeners.append(listener)
     return lambda: _load_listeners.remove(listener)
@@ -253,7 +254,10 @@ def _load(encoding: str) -> _Encoding:
         _encodings[encoding] = loaded
         _last_used[encoding] = time.monotonic()
         for listener in list(_load_listeners):
-            listener(encoding)
+            try:
+                listener(encoding)
+            except Exception:
+                logger.warning("a token encoding load listener failed", exc_info=True)
     return loaded
 
 

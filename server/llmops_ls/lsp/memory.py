@@ -98,18 +98,24 @@ class EncodingReleaser:
         self.idle_seconds = idle_seconds
         self._timer: asyncio.TimerHandle | None = None
         self._stop_following: Callable[[], None] | None = None
+        self._closed = False
 
     def follow_loads(self, loop: asyncio.AbstractEventLoop) -> None:
         """Watch from every load on, whoever loads: a lint, a completion, a preload."""
         if self._stop_following is None:
 
             def loaded(encoding: str) -> None:
+                if loop.is_closed():
+                    # The server ended without a shutdown: nothing left to watch.
+                    self.close()
+                    return
                 loop.call_soon_threadsafe(self.watch)
 
             self._stop_following = tokens.on_load(loaded)
 
     def close(self) -> None:
-        """Stop following loads and checking for idle encodings."""
+        """Stop following loads and checking for idle encodings, for good."""
+        self._closed = True
         if self._stop_following is not None:
             self._stop_following()
             self._stop_following = None
@@ -119,7 +125,7 @@ class EncodingReleaser:
 
     def watch(self) -> None:
         """Check for idle encodings from time to time while any is loaded."""
-        if self._timer is not None or not tokens.loaded_encodings():
+        if self._closed or self._timer is not None or not tokens.loaded_encodings():
             return
         try:
             loop = asyncio.get_running_loop()

@@ -9,6 +9,7 @@ the client sends `initialized`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
@@ -176,19 +177,30 @@ class LlmopsLanguageServer(LanguageServer):
         self._warming = asyncio.get_running_loop().create_task(self._warm())
 
     async def _warm(self) -> None:
-        if self.assistant_preparer is not None:
-            await asyncio.to_thread(self.assistant_preparer)
+        try:
+            if self.assistant_preparer is not None:
+                await asyncio.to_thread(self.assistant_preparer)
+        except Exception:
+            # Only ahead of time: the first request imports and loads what it needs.
+            logger.warning(
+                "could not prepare the assistant ahead of time", exc_info=True
+            )
         if self._assistant is not None:
             return
-        from llmops_ls.errors import LlmopsError
-
         try:
             self.assistant  # noqa: B018 -- built for its side effect
-        except (LlmopsError, OSError) as error:
+        except Exception as error:
             # The first request reports it to the user; here it is only logged.
-            logger.warning("the assistant is not available: %s", error)
+            logger.warning("the assistant is not available: %s", error, exc_info=True)
         else:
             logger.info("assistant ready")
+
+    async def stop_warming(self) -> None:
+        """Stop getting the assistant ready (at shutdown): nothing is built after it."""
+        if self._warming is not None:
+            self._warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._warming
 
     def workspace_roots(self) -> list[Path]:
         """The folders the client opened (none for a loose file)."""
@@ -250,6 +262,7 @@ def build_server(
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: LlmopsLanguageServer, params: None) -> None:
+        await ls.stop_warming()
         if ls._session is not None:
             ls._session.watcher.stop()
             ls._session.diagnostics.encodings.close()
