@@ -189,3 +189,34 @@ def test_a_test_asked_to_fail_on_bad_input_is_a_specification() -> None:
         Signal.SPECIFIED_CONSTRUCTION
         in extract(Request(RequestKind.EDIT, prompt)).signals
     )
+
+
+# A client named "<something>-audit" is a component, not a request for an audit.
+NAMED_AUDIT_CLIENT = (
+    "Add a timeout to the vendor-audit client in this file: 2 s per call, one retry "
+    "on connect errors, and raise VendorTimeout when it gives up. Add tests for a "
+    "slow answer, a refused connection and a success."
+)
+
+
+def test_a_component_named_after_an_audit_keeps_the_cap() -> None:
+    features = extract(large(NAMED_AUDIT_CLIENT, RequestKind.EDIT))
+    assert Signal.SECURITY_REVIEW not in features.signals
+
+    decision = route(large(NAMED_AUDIT_CLIENT, RequestKind.EDIT))
+    assert decision.score >= POLICY.min_score("frontier")
+    assert decision.tier == "standard"
+    assert CAP in decision.reasons
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Audit the upload handler before the release.",
+        "We need an audit of the refund endpoint.",
+        "Add an audit trail for refunds.",
+        "Write an audit-log row whenever a price changes.",
+    ],
+)
+def test_an_audit_or_audit_trail_is_still_a_security_matter(prompt: str) -> None:
+    assert Signal.SECURITY_REVIEW in extract(Request(RequestKind.EDIT, prompt)).signals

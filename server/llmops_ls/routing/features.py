@@ -173,7 +173,7 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     Signal.SECURITY_REVIEW: re.compile(
-        r"\bsecurity\b|\baudit\b|\bcsrf\b|\bxss\b|\binjection attacks?\b"
+        r"\bsecurity\b|\bcsrf\b|\bxss\b|\binjection attacks?\b"
         r"|\b(?:sql|command|code|html|ldap|template|prompt) injection\b"
         r"|\bsession fixation\b|\btiming attacks?\b|\bvulnerab|\biam\b"
         # OWASP's names for classes of flaw, and a question whether code is safe
@@ -181,7 +181,10 @@ _SIGNAL_PATTERNS: dict[Signal, re.Pattern[str]] = {
         r"|\bopen redirects?\b|\bssrf\b|\bpath traversal\b|\bprivilege escalation\b"
         r"|\b(?:token|secret|credential)s? leak|\bconfused deputy\b"
         r"|\b(?:is|are) (?:this|these|it)(?: [\w-]+){0,3} (?:safe|secure)\b"
-        r"|\b(?:be )?abused?\b|\bexploitable\b",
+        r"|\b(?:be )?abused?\b|\bexploitable\b"
+        # Audits and audit trails, but not a component named with the word as the
+        # tail of a compound ("the creative-audit client", "our pre-audit step").
+        r"|(?<![\w-])audit\b",
         re.IGNORECASE,
     ),
     # Who may do what: identity, sessions, tokens, roles, tenants.
