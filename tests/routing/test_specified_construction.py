@@ -191,6 +191,40 @@ def test_a_test_asked_to_fail_on_bad_input_is_a_specification() -> None:
     )
 
 
+# A goal stated before the step does not hide the build lead of an agent step.
+GOAL_THEN_STEP = (
+    "Goal: a quota page for the admin area. Step 3: implement GET /quota/{team} in "
+    "the quota view using the existing QuotaStore.load(). Return used, limit, "
+    "reset_at and over_limit; answer 404 for an unknown team, and add tests next to "
+    "the usage view tests."
+)
+
+
+def test_a_build_step_after_a_stated_goal_stays_at_standard() -> None:
+    decision = route(large(GOAL_THEN_STEP))
+    assert decision.score >= POLICY.min_score("frontier")
+    assert decision.tier == "standard"
+    assert CAP in decision.reasons
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # The step after the goal reports a failure, not work to do.
+        "Goal: a quota page for the admin area. Step 3: the quota view tests fail "
+        "with a KeyError, a 500 and a timeout.",
+        # A goal that is a whole sentence of its own, then no build lead.
+        "Goal: teams see their quota. Look at the quota view, the store and the "
+        "template, and tell me what is missing.",
+    ],
+)
+def test_a_stated_goal_without_a_build_step_is_not_specified(prompt: str) -> None:
+    assert (
+        Signal.SPECIFIED_CONSTRUCTION
+        not in extract(Request(RequestKind.AGENT_STEP, prompt)).signals
+    )
+
+
 # A client named "<something>-audit" is a component, not a request for an audit.
 NAMED_AUDIT_CLIENT = (
     "Add a timeout to the vendor-audit client in this file: 2 s per call, one retry "

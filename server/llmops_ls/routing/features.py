@@ -360,7 +360,9 @@ _CODE_QUALITIES = re.compile(
 # something ("add", "write", "Task: create", "In FooView add", "can you write") and
 # lists what it must do. Size then says how much there is to type, not how hard it is.
 _CONSTRUCTION_LEAD = re.compile(
-    r"^\s*(?:[\w -]{1,20}:\s*)?"
+    # An agent step may first state its goal: "Goal: a battery endpoint. Step 2: add".
+    r"^\s*(?:(?:goal|context|background)\s*:[^.?!\n]*[.?!\n]\s*)?"
+    r"(?:[\w -]{1,20}:\s*)?"
     r"(?:(?:please|now|next|then|ok(?:ay)?|so),?\s+)?"
     r"(?:(?:can|could|would|will) you (?:please )?)?"
     r"(?:in (?:the )?[\w.-]+(?: \w+)?,?\s+)?"
