@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import multiprocessing
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 import sqlite_utils
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceResponse,
@@ -18,6 +21,7 @@ from llmops_ls.config.policy import parse_policy
 from llmops_ls.routing.features import Request, RequestKind
 from llmops_ls.routing.recording import RequestRecord
 from llmops_ls.routing.router import Caller, Decision, Router
+from llmops_ls.telemetry import store as store_module
 from llmops_ls.telemetry.events import Attribution
 from llmops_ls.telemetry.store import SCHEMA_VERSION, TelemetryStore, _migrate_1
 from llmops_ls.telemetry.uploader import Uploader, UploadSettings
@@ -122,3 +126,70 @@ def test_a_schema_1_store_gains_the_column(tmp_path: Path) -> None:
         version = store.conn.execute("SELECT max(version) FROM schema_version")
         assert version.fetchone()[0] == SCHEMA_VERSION == 2
     assert rows == [{"event_id": "old", "requested_tier": None}]
+
+
+def _schema_1_store(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")  # as every store has been made
+    _migrate_1(sqlite_utils.Database(conn))
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    conn.commit()
+    conn.close()
+
+
+def test_a_step_stopped_half_way_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.db"
+    _schema_1_store(path)
+
+    def killed_after_the_column(db: sqlite_utils.Database) -> None:
+        store_module._migrate_2(db)
+        raise KeyboardInterrupt  # as a process killed before the version is written
+
+    monkeypatch.setitem(store_module.MIGRATIONS, 2, killed_after_the_column)
+    with pytest.raises(KeyboardInterrupt):
+        TelemetryStore(path)
+    monkeypatch.undo()
+
+    conn = sqlite3.connect(path)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+    version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    conn.close()
+    assert "requested_tier" not in columns
+    assert version == 1
+    with TelemetryStore(path) as store:
+        assert list(store.query("SELECT requested_tier FROM events")) == []
+
+
+def _open_together(path: str, barrier: Any, answers: Any) -> None:
+    barrier.wait()
+    try:
+        TelemetryStore(path).close()
+    except Exception as error:  # reported to the test, which names it
+        answers.put(f"{type(error).__name__}: {error}")
+    else:
+        answers.put("ok")
+
+
+@pytest.mark.parametrize("old", [True, False], ids=["schema 1", "no file yet"])
+def test_processes_opening_a_store_at_once_all_succeed(
+    tmp_path: Path, old: bool
+) -> None:
+    context = multiprocessing.get_context("spawn")
+    for round_number in range(5):
+        path = tmp_path / f"store-{round_number}.db"
+        if old:
+            _schema_1_store(path)
+        barrier, answers = context.Barrier(3), context.Queue()
+        processes = [
+            context.Process(target=_open_together, args=(str(path), barrier, answers))
+            for _ in range(3)
+        ]
+        for process in processes:
+            process.start()
+        results = [answers.get(timeout=60) for _ in processes]
+        for process in processes:
+            process.join(60)
+        assert results == ["ok", "ok", "ok"]

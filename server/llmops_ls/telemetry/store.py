@@ -476,22 +476,38 @@ MIGRATIONS = {1: _migrate_1, 2: _migrate_2}
 
 
 def migrate(db: sqlite_utils.Database) -> int:
-    """Bring the schema to `SCHEMA_VERSION`, one transaction per step."""
+    """Bring the schema to `SCHEMA_VERSION`, one transaction per step.
+
+    Each step takes the write lock first (`BEGIN IMMEDIATE`) and reads the version
+    under it, so that processes opening the store at once (an editor restoring several
+    windows) run each step once. Its DDL runs inside that transaction too: the
+    `sqlite3` module would otherwise commit `ALTER TABLE` on its own, and a process
+    killed before the version is written would leave a column that the next step
+    fails to add again.
+    """
     conn = db.conn
-    with conn:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-        )
-        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-    current = int(row[0] or 0)
-    if current > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"telemetry store {db.conn} has schema {current}, newer than this "
-            f"llmops-ls understands ({SCHEMA_VERSION}); upgrade llmops-ls"
-        )
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        with conn:
-            MIGRATIONS[version](db)
-            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-        logger.info("telemetry store migrated to schema %d", version)
-    return SCHEMA_VERSION
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+            current = int(row[0] or 0)
+            if current > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"telemetry store {db.conn} has schema {current}, newer than this "
+                    f"llmops-ls understands ({SCHEMA_VERSION}); upgrade llmops-ls"
+                )
+            if current < SCHEMA_VERSION:
+                MIGRATIONS[current + 1](db)
+                conn.execute(
+                    "INSERT INTO schema_version (version) VALUES (?)", (current + 1,)
+                )
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        if current == SCHEMA_VERSION:
+            return SCHEMA_VERSION
+        logger.info("telemetry store migrated to schema %d", current + 1)
