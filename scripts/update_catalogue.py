@@ -10,7 +10,8 @@ from its name) or the cost map itself, `model_prices_and_context_window_backup.j
 with `--litellm-version`. Only the ids listed in `MODELS` below are written, each with
 its list prices, input context window and deprecation date from the cost map; the
 catalogue date is the day of the run (`--fetched` to state another). `--check` writes
-nothing and exits 1 when the catalogue differs from what it would write.
+nothing and exits 1 when the catalogue differs from what it would write on the date
+the catalogue already has (so a later day alone is no difference).
 
 Maintenance: add or remove ids in `MODELS` (direct-provider ids only, not the Bedrock,
 Vertex or Azure variants), and put a deprecation date the cost map does not have yet in
@@ -26,6 +27,7 @@ import json
 import re
 import sys
 import textwrap
+import tomllib
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -256,21 +258,28 @@ def main() -> int:
     parser.add_argument(
         "--fetched",
         type=datetime.date.fromisoformat,
-        default=datetime.date.today(),
-        help="day the cost map was fetched (default: today)",
+        help="day the cost map was fetched (default: today; with --check, the "
+        "catalogue's own date)",
     )
     parser.add_argument("--catalogue", type=Path, default=CATALOGUE)
     parser.add_argument("--check", action="store_true", help="compare, write nothing")
     args = parser.parse_args()
 
     try:
+        current = args.catalogue.read_text(encoding="utf-8")
+        fetched = args.fetched
+        if fetched is None:
+            fetched = (
+                datetime.date.fromisoformat(tomllib.loads(current)["catalogue_date"])
+                if args.check
+                else datetime.date.today()
+            )
         cost_map, version = read_cost_map(args.source, args.litellm_version)
-        text = render(cost_map, version, args.fetched)
+        text = render(cost_map, version, fetched)
     except (OSError, KeyError, ValueError, CostMapError) as exc:
         sys.stderr.write(f"update_catalogue: {exc}\n")
         return 1
 
-    current = args.catalogue.read_text(encoding="utf-8")
     if args.check:
         if current != text:
             sys.stderr.write(f"{args.catalogue} differs from the cost map\n")

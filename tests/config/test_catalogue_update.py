@@ -140,3 +140,31 @@ def test_shipped_catalogue_is_fresh() -> None:
     assert age.days <= catalog.STALE_CATALOGUE_DAYS, (
         "the shipped model catalogue is stale: run scripts/update_catalogue.py"
     )
+
+
+def test_check_compares_on_the_catalogues_own_date(
+    script: ModuleType,
+    listed: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wheel = write_wheel(tmp_path, COST_MAP)
+    catalogue = tmp_path / "models.toml"
+    catalogue.write_text(
+        script.render(COST_MAP, "9.8.7", datetime.date(2026, 11, 1)), encoding="utf-8"
+    )
+
+    def run(*extra: str) -> int:
+        argv = ["update_catalogue.py", str(wheel), "--catalogue", str(catalogue)]
+        monkeypatch.setattr(sys, "argv", [*argv, *extra])
+        return int(script.main())
+
+    # Any later day: the same cost map is no difference.
+    assert run("--check") == 0
+    changed = dict(COST_MAP)
+    changed["mistral/acme-code-2508"] = {
+        **COST_MAP["mistral/acme-code-2508"],  # type: ignore[dict-item]
+        "input_cost_per_token": 4e-07,
+    }
+    write_wheel(tmp_path, changed)
+    assert run("--check") == 1
