@@ -52,6 +52,8 @@ def routed_and_sent(writer: TelemetryWriter, router: Router, request: Request) -
             tier=decision.tier,
             model=decision.model,
             outcome="ok",
+            model_requested=decision.model,
+            requested_tier=decision.requested_tier,
         )
     )
     return decision.tier

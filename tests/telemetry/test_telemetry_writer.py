@@ -63,28 +63,14 @@ def test_a_full_queue_wakes_the_writer_before_the_interval(tmp_path: Path) -> No
     w.close()
 
 
-def test_request_record_joins_its_route_and_is_shown(writer: TelemetryWriter) -> None:
-    writer.record_route(
-        RouteRecord(
-            "alice",
-            "web",
-            "inline_completion",
-            0.2,
-            "fast",
-            "m-canary",
-            True,
-            None,
-            None,
-            100,
-            0,
-            0.004,
-        )
-    )
+def test_request_record_carries_its_decision_and_is_shown(
+    writer: TelemetryWriter,
+) -> None:
     writer.record_request(
         RequestRecord(
             request_id="r1",
             developer="alice",
-            team=None,
+            team="web",
             kind="inline_completion",
             tier="fast",
             model="m-served",
@@ -96,6 +82,9 @@ def test_request_record_joins_its_route_and_is_shown(writer: TelemetryWriter) ->
             latency_seconds=0.5,
             first_token_seconds=0.2,
             redactions=2,
+            model_requested="m-canary",
+            canary=True,
+            estimated_cost=0.004,
         )
     )
     writer.record_feedback(
@@ -226,3 +215,63 @@ def test_kill_9_mid_write_loses_at_most_the_last_window_and_never_corrupts(
         previous = total
         # At 10,000 events/s a 50 ms window and one batch stay well under 5,000.
         assert recorded - len(ids) <= 5000, (recorded, len(ids))
+
+
+def test_overlapping_requests_of_one_developer_keep_their_own_decisions(
+    writer: TelemetryWriter,
+) -> None:
+    # A newer inline request is routed while the older one is still in flight.
+    def record(request_id: str, model: str, estimate: float) -> RequestRecord:
+        return RequestRecord(
+            request_id,
+            "alice",
+            None,
+            "inline_completion",
+            "fast",
+            model,
+            "ok",
+            model_requested=model,
+            estimated_cost=estimate,
+        )
+
+    writer.record_route(
+        RouteRecord(
+            "alice",
+            None,
+            "inline_completion",
+            0.0,
+            "fast",
+            "m-a",
+            False,
+            None,
+            None,
+            10,
+            0,
+            0.001,
+        )
+    )
+    writer.record_route(
+        RouteRecord(
+            "alice",
+            None,
+            "inline_completion",
+            0.0,
+            "fast",
+            "m-b",
+            False,
+            None,
+            None,
+            10,
+            0,
+            0.002,
+        )
+    )
+    writer.record_request(record("older", "m-a", 0.001))
+    writer.record_request(record("newer", "m-b", 0.002))
+    writer.flush()
+
+    stored = {
+        row["event_id"]: (row["model_requested"], row["estimated_cost"])
+        for row in rows(Path(writer.path))
+    }
+    assert stored == {"older": ("m-a", 0.001), "newer": ("m-b", 0.002)}

@@ -338,6 +338,10 @@ class Assistant:
             latency_seconds=completion.latency_seconds if completion else latency,
             first_token_seconds=completion.first_token_seconds if completion else None,
             redactions=completion.redactions if completion else 0,
+            model_requested=model,
+            canary=decision.canary if decision else False,
+            estimated_cost=decision.estimated_cost if decision else 0.0,
+            requested_tier=decision.requested_tier if decision else None,
         )
         try:
             self.sink.record_request(record)

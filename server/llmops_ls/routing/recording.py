@@ -58,6 +58,13 @@ class RequestRecord:
     latency_seconds: float | None = None
     first_token_seconds: float | None = None
     redactions: int = 0
+    #: The router's decision for this very request: the model it put first, whether
+    #: that is a canary, its cost estimate and the tier the developer asked for. They
+    #: travel with the record, because requests of one developer overlap.
+    model_requested: str | None = None
+    canary: bool = False
+    estimated_cost: float = 0.0
+    requested_tier: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,6 @@ class TelemetryWriter:
         self._wake = threading.Event()
         self._stopping = False
         self._busy = False
-        self._routes: dict[tuple[str, str], RouteRecord] = {}
         # The writer thread's own connection; readers (spend) use another.
         self._store = TelemetryStore(path, store_text=store_text)
         self._reader: TelemetryStore | None = None
@@ -95,14 +94,10 @@ class TelemetryWriter:
             self._wake.set()
 
     def record_route(self, record: RouteRecord) -> None:
-        """Hold a routing decision for its request record (`RecordingSink`)."""
-        # The router and the gateway run one after the other for one caller, so the
-        # latest decision per developer and kind is the one the next request used.
-        self._routes[(record.developer, record.kind)] = record
+        """Nothing to keep (`RecordingSink`): each request record carries its route."""
 
     def record_request(self, record: RequestRecord) -> None:
         """Record a request's outcome at the gateway (`RecordingSink`)."""
-        route = self._routes.pop((record.developer, record.kind), None)
         now = time.time()
         latency = record.latency_seconds
         base = self.attribution
@@ -119,16 +114,16 @@ class TelemetryWriter:
             started_at=now - latency if latency else now,
             ended_at=now,
             tier=record.tier,
-            requested_tier=route.requested_tier if route else None,
-            model_requested=route.model if route and route.model else record.model,
+            requested_tier=record.requested_tier,
+            model_requested=record.model_requested or record.model,
             model_served=record.model,
             provider=None,
-            canary=route.canary if route else False,
+            canary=record.canary,
             fallback_count=record.fallbacks_used,
             input_tokens=record.input_tokens,
             output_tokens=record.output_tokens,
             cost=record.cost or 0.0,
-            estimated_cost=route.estimated_cost if route else 0.0,
+            estimated_cost=record.estimated_cost,
             latency_ms=latency * 1000 if latency is not None else None,
             time_to_first_token_ms=record.first_token_seconds * 1000
             if record.first_token_seconds is not None
