@@ -19,6 +19,16 @@ from llmops_ls.errors import CatalogueError
 CATALOGUE_PATH = Path(__file__).with_name("models.toml")
 TOKENS_PER_MILLION = 1_000_000
 
+
+def utc_today() -> datetime.date:
+    """Today in UTC, the day every deprecation and catalogue date is compared with.
+
+    The router dates its decisions in UTC; the policy linter and loader use the same
+    day, so that they agree on a model's deprecation wherever the machine is.
+    """
+    return datetime.datetime.now(datetime.UTC).date()
+
+
 #: How long before its deprecation date a pinned id starts to draw a warning.
 DEPRECATION_WARNING_DAYS = 60
 #: Age in days beyond which a catalogue's prices and deprecation dates draw a warning:

@@ -410,7 +410,7 @@ def validate_policy(
         raise ConfigError(
             str(path), key_name(error["loc"]), friendly_error(error)
         ) from None
-    warnings = _check_semantics(policy, str(path), today or datetime.date.today())
+    warnings = _check_semantics(policy, str(path), today or catalog.utc_today())
     return LoadedPolicy(policy=policy, path=path, warnings=tuple(warnings))
 
 

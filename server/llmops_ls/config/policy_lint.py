@@ -72,7 +72,7 @@ def lint_policy(
     text: str, today: datetime.date | None = None, path: str = "policy.toml"
 ) -> list[PolicyFinding]:
     """Every finding of a policy text, in file order."""
-    today = today or datetime.date.today()
+    today = today or catalog.utc_today()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
