@@ -270,3 +270,15 @@ def test_old_catalogue_date_without_models_relies_on_the_fresh_shipped_one() -> 
 def test_invalid_catalogue_date_is_a_schema_error_only() -> None:
     text = 'catalogue_date = "last spring"\n' + CLEAN
     assert [f.rule for f in lint(text)] == ["policy-invalid"]
+
+
+def test_a_catalogue_date_after_today_is_reported_and_not_trusted() -> None:
+    text = 'catalogue_date = "2062-12-01"\n' + CLEAN
+    today = catalog.load().catalogue_date + STALE_LIMIT + datetime.timedelta(days=1)
+    findings = lint(text, today)
+    assert [f.rule for f in findings] == ["policy-stale-catalogue"] * 2
+    future, stale = sorted(findings, key=lambda f: "after today" not in f.message)
+    assert text[future.start : future.end] == "2062-12-01"
+    assert "is after today" in future.message
+    # The date vouches for nothing, so the shipped catalogue's age is reported too.
+    assert "shipped with llmops-ls" in stale.message

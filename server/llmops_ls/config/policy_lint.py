@@ -197,6 +197,17 @@ def _staleness_findings(
     """
     limit = catalog.STALE_CATALOGUE_DAYS
     checked = _declared_date(data.get("catalogue_date"))
+    if checked is not None and checked > today:
+        start, end = _where(text, spans, "catalogue_date", on_key=False)
+        yield PolicyFinding(
+            STALE_CATALOGUE,
+            start,
+            end,
+            f"catalogue_date {checked} is after today ({today}): a mistyped date "
+            "would keep every staleness warning away; set it to the day the model "
+            "figures were checked",
+        )
+        checked = None
     recently_checked = checked is not None and (today - checked).days <= limit
     own_models = isinstance(data.get("models"), list) and bool(data["models"])
     if checked is not None and not recently_checked and own_models:
