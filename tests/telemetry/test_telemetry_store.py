@@ -18,7 +18,12 @@ from llmops_ls.telemetry.events import (
     new_event_id,
     rules_version,
 )
-from llmops_ls.telemetry.store import SCHEMA_VERSION, TelemetryStore, migrate
+from llmops_ls.telemetry.store import (
+    SCHEMA_VERSION,
+    USABLE_FROM,
+    TelemetryStore,
+    migrate,
+)
 
 ALICE = Attribution(developer="alice", team="web", project="shop", workspace="ws1")
 
@@ -56,13 +61,48 @@ def test_fresh_store_is_at_the_current_schema(store: TelemetryStore) -> None:
     assert migrate(store.db) == SCHEMA_VERSION  # idempotent
 
 
-def test_store_newer_than_the_code_is_refused(tmp_path: Path) -> None:
+def newer_release_migrated(path: Path, version: int, usable_from: int | None) -> None:
+    """What a later llmops-ls leaves: a higher schema and, maybe, who can use it."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (?)", (version,))
+        conn.execute("DELETE FROM meta WHERE key = 'usable_from_schema'")
+        if usable_from is not None:
+            conn.execute(
+                "INSERT INTO meta VALUES ('usable_from_schema', ?)", (str(usable_from),)
+            )
+
+
+@pytest.mark.parametrize("usable_from", [99, None])
+def test_store_newer_than_the_code_is_refused(
+    tmp_path: Path, usable_from: int | None
+) -> None:
     path = tmp_path / "t.db"
     TelemetryStore(path).close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO schema_version VALUES (99)")
-    with pytest.raises(RuntimeError, match="newer"):
+    newer_release_migrated(path, 99, usable_from)
+    with pytest.raises(RuntimeError, match="upgrade llmops-ls"):
         TelemetryStore(path)
+
+
+def test_newer_store_marked_usable_by_this_release_is_used_as_it_is(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.db"
+    TelemetryStore(path).close()
+    newer_release_migrated(path, SCHEMA_VERSION + 1, SCHEMA_VERSION)
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE events ADD COLUMN added_later TEXT")
+
+    with TelemetryStore(path) as store:
+        store.write_batch([RequestEvent(kind="chat", event_id="e1")])
+        rows = list(store.query("SELECT event_id, added_later FROM events"))
+        version = store.conn.execute("SELECT max(version) FROM schema_version")
+        assert version.fetchone()[0] == SCHEMA_VERSION + 1
+    assert rows == [{"event_id": "e1", "added_later": None}]
+
+
+def test_each_migration_says_who_can_still_use_the_store(tmp_path: Path) -> None:
+    with TelemetryStore(tmp_path / "t.db") as store:
+        assert store.meta("usable_from_schema") == str(USABLE_FROM[SCHEMA_VERSION])
 
 
 def test_file_store_uses_wal(tmp_path: Path) -> None:

@@ -473,10 +473,32 @@ def _migrate_2(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS = {1: _migrate_1, 2: _migrate_2}
+#: For each schema, the oldest schema whose llmops-ls can still use a store at it. A
+#: step that only adds nullable columns or tables keeps older releases working: a
+#: developer with an older and a newer llmops-ls open on one store loses nothing.
+USABLE_FROM = {1: 1, 2: 1}
+
+
+def _check_usable(conn: sqlite3.Connection, current: int) -> None:
+    """Refuse a store at a newer schema unless it is marked usable by this one."""
+    row = conn.execute(
+        "SELECT value FROM meta WHERE key = 'usable_from_schema'"
+    ).fetchone()
+    usable_from = int(row[0]) if row and str(row[0]).isdigit() else current
+    if usable_from > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"telemetry store {conn} has schema {current}, which llmops-ls with "
+            f"schema {SCHEMA_VERSION} cannot use (it needs {usable_from} or later); "
+            "upgrade llmops-ls"
+        )
 
 
 def migrate(db: sqlite_utils.Database) -> int:
-    """Bring the schema to `SCHEMA_VERSION`, one transaction per step.
+    """Bring the schema to `SCHEMA_VERSION`, one transaction per step; the version.
+
+    A store a newer llmops-ls has migrated further is used as it is when that
+    release marked it usable by this one (`usable_from_schema`), and refused
+    otherwise.
 
     Each step takes the write lock first (`BEGIN IMMEDIATE`) and reads the version
     under it, so that processes opening the store at once (an editor restoring several
@@ -495,19 +517,21 @@ def migrate(db: sqlite_utils.Database) -> int:
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
             current = int(row[0] or 0)
             if current > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"telemetry store {db.conn} has schema {current}, newer than this "
-                    f"llmops-ls understands ({SCHEMA_VERSION}); upgrade llmops-ls"
-                )
-            if current < SCHEMA_VERSION:
+                _check_usable(conn, current)
+            elif current < SCHEMA_VERSION:
                 MIGRATIONS[current + 1](db)
                 conn.execute(
                     "INSERT INTO schema_version (version) VALUES (?)", (current + 1,)
+                )
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) "
+                    "VALUES ('usable_from_schema', ?)",
+                    (str(USABLE_FROM[current + 1]),),
                 )
             conn.commit()
         except BaseException:
             conn.rollback()
             raise
-        if current == SCHEMA_VERSION:
-            return SCHEMA_VERSION
+        if current >= SCHEMA_VERSION:
+            return current
         logger.info("telemetry store migrated to schema %d", current + 1)
