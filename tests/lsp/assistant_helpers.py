@@ -8,10 +8,12 @@ import sys
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from integration.upstream import Upstream
 from llmops_ls.config.policy import DEFAULT_POLICY_PATH
 from lsp.helpers import SERVER_COMMAND, SERVER_ENV, start
 
@@ -59,7 +61,7 @@ async def assistant_server(
     config = ClientServerConfig(server_command=command, server_env=env)
     client = await config.start()
     assert isinstance(client, LanguageClient)
-    chunks: list[dict[str, str]] = []
+    chunks: list[dict[str, Any]] = []
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(ls: LanguageClient, params: types.RegistrationParams) -> None:
@@ -67,7 +69,7 @@ async def assistant_server(
 
     @client.feature("llmops/chatChunk")
     def chat_chunk(ls: LanguageClient, params: object) -> None:
-        chunks.append(_as_dict(params))
+        chunks.append(as_dict(params))
 
     client.chunks = chunks  # type: ignore[attr-defined]
     await start(client, root, capabilities=capabilities)
@@ -77,10 +79,16 @@ async def assistant_server(
         await client.shutdown_session()
 
 
-def _as_dict(params: object) -> dict[str, str]:
+def as_dict(params: Any) -> dict[str, Any]:
+    """Params or a result as a dict, whether pygls gave a dict or a named tuple."""
     if isinstance(params, dict):
         return params
-    return dict(params._asdict())  # type: ignore[attr-defined]
+    return dict(params._asdict())
+
+
+def gateway_url(upstream: Upstream) -> str:
+    """The gateway base URL the policy names for a local upstream."""
+    return upstream.base_url.removesuffix("/v1")
 
 
 def open_source(client: LanguageClient, path: Path, text: str, version: int = 1) -> str:

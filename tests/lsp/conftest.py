@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from integration.upstream import Upstream
 from lsp.helpers import SERVER_COMMAND, SERVER_ENV
 
 
@@ -35,3 +36,11 @@ def root(tmp_path: Path) -> Path:
     folder = tmp_path / "ws"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    """An OpenAI-compatible upstream standing in for the gateway."""
+    server = Upstream().start()
+    yield server
+    server.stop()

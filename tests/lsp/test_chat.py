@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pygls.exceptions import JsonRpcException
 
 from gateway.secrets_planted import AWS, GITHUB, SECRETS
 from integration.upstream import Upstream
-from lsp.assistant_helpers import assistant_server
+from lsp.assistant_helpers import as_dict, assistant_server, gateway_url
 
 STANDARD = "claude-sonnet-4-6"
 ASK = "Write a function that parses the config file and add tests for it."
-
-
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    """An OpenAI-compatible upstream standing in for the gateway."""
-    server = Upstream().start()
-    yield server
-    server.stop()
-
-
-def gateway_url(upstream: Upstream) -> str:
-    return upstream.base_url.removesuffix("/v1")
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    return dict(value._asdict())
 
 
 async def test_chat_streams_chunks_and_returns_the_decision(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,30 +9,17 @@ import pytest
 from pygls.exceptions import JsonRpcException
 
 from integration.upstream import Upstream
-from lsp.assistant_helpers import assistant_server, write_policy
+from lsp.assistant_helpers import (
+    as_dict,
+    assistant_server,
+    gateway_url,
+    write_policy,
+)
 
 STANDARD = "claude-sonnet-4-6"
 FRONTIER = "claude-opus-4-7-20260416"
 #: The router sends this to the standard tier on its own (see test_chat.py).
 ASK = "Write a function that parses the config file and add tests for it."
-
-
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    """An OpenAI-compatible upstream standing in for the gateway."""
-    server = Upstream().start()
-    yield server
-    server.stop()
-
-
-def gateway_url(upstream: Upstream) -> str:
-    return upstream.base_url.removesuffix("/v1")
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    return dict(value._asdict())
 
 
 def chat(tier: object) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from integration.upstream import Upstream
 from lsp.assistant_helpers import (
     NO_COLLECTOR_COMMAND,
     assistant_server,
+    gateway_url,
     inline_params,
     open_source,
     wait_event,
@@ -26,20 +26,8 @@ FAST = "gpt-5.4-mini-2026-03-17"
 SOURCE = "def add(a, b):\n    return \n"
 
 
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    """An OpenAI-compatible upstream standing in for the gateway."""
-    server = Upstream().start()
-    yield server
-    server.stop()
-
-
 #: A cancelled request's hang-up must reach the upstream this soon.
 CLOSE_BOUND_SECONDS = 1.0
-
-
-def gateway_url(upstream: Upstream) -> str:
-    return upstream.base_url.removesuffix("/v1")
 
 
 async def hang_up(upstream: Upstream) -> float | None:

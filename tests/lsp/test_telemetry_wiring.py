@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from lsprotocol import types
 
 from integration.upstream import Upstream
@@ -13,13 +11,6 @@ from llmops_ls.telemetry.store import TelemetryStore
 from lsp.assistant_helpers import assistant_server, inline_params, open_source
 
 SOURCE = "def add(a, b):\n    return \n"
-
-
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    server = Upstream().start()
-    yield server
-    server.stop()
 
 
 async def test_accepted_completion_is_in_the_store_after_shutdown(
