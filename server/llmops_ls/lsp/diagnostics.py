@@ -53,7 +53,6 @@ class Diagnostics:
                 outcome = project.lint(path)
         else:
             outcome = project.lint(path)
-        self.encodings.watch()
         for failure in outcome.failures:
             logger.error(
                 "check %s failed on %s; its findings are missing: %s",

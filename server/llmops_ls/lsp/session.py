@@ -222,11 +222,7 @@ class Session:
         except RuntimeError:
             return
         # After the handler, so that the document's diagnostics are sent first.
-        loop.call_soon(self._load_encoding)
-
-    def _load_encoding(self) -> None:
-        tokens.preload()
-        self.diagnostics.encodings.watch()
+        loop.call_soon(tokens.preload)
 
     # -- settings ----------------------------------------------------------------
 
