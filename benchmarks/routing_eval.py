@@ -98,7 +98,7 @@ import argparse
 import datetime
 import json
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -179,18 +179,16 @@ def main() -> int:
         from llmops_ls.linter.tokens import count_tokens
 
         router = Router(policy, count=count_tokens)
-    catalogue = router.catalogue
     order = router.order
-    frontier_model = catalogue.get(policy.tiers[order[-1]].primary)
-    standard_model = catalogue.get(policy.tiers[order[len(order) // 2]].primary)
-    assert frontier_model is not None and standard_model is not None
     primaries = tier_primaries(router)
+    frontier_model = primaries[order[-1]]
+    standard_model = primaries[order[len(order) // 2]]
+    cheapest_model = primaries[order[0]]
 
     rows = load(args.requests, args.split)
     confusion: Counter[tuple[str, str]] = Counter()
     cost = frontier_cost = 0.0
-    cost_by_tier: Counter[str] = Counter()
-    cheapest_model = primaries[order[0]]
+    cost_by_tier: defaultdict[str, float] = defaultdict(float)
     # Per kind: requests, routed cost, always-frontier cost, always-standard cost, the
     # cost of routing every request to its labelled tier, and always-cheapest cost.
     by_kind: dict[RequestKind, list[float]] = {}
