@@ -1,7 +1,7 @@
 """Latency the language server adds in front of the gateway, and cancellation speed.
 
     .venv/bin/python benchmarks/gateway_overhead.py [--requests 300] [--cancels 20]
-        [--first-after 2.0]
+        [--first-after 2.0] [--no-inline-capability]
 
 One run, side by side: the same inline-completion requests are sent to a local
 OpenAI-compatible gateway directly (httpx, one pooled connection, as the server's own
@@ -15,7 +15,9 @@ the pairwise differences, and the differences of the two paths' percentiles. The
 server keeps its telemetry in a fresh store for each run.
 
 The client advertises inline completions, as an editor that shows them does, so the
-server gets its assistant ready after the start-up scan. The first request of each
+server gets its assistant ready after the start-up scan (`--no-inline-capability`
+leaves that out, for comparison). The server's resident memory is read from
+`/proc` just before its first request and after the last. The first request of each
 path is timed on its own, `--first-after` seconds after the document is opened (a
 developer opens a file and types before the first completion): through the server it
 includes whatever of that preparation is left, directly it includes opening the
@@ -169,6 +171,18 @@ class RpcClient:
         self._reader.cancel()
 
 
+def resident_mib(pid: int) -> float | None:
+    """A process's resident set size in MiB, from /proc (None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -180,7 +194,7 @@ def source(index: int, slow: bool = False) -> str:
 
 
 async def run(  # noqa: PLR0915
-    requests: int, cancels: int, first_after: float
+    requests: int, cancels: int, first_after: float, inline_capability: bool = True
 ) -> dict[str, Any]:
     upstream = await UpstreamProcess.start()
     base_url = upstream.base_url
@@ -208,7 +222,9 @@ async def run(  # noqa: PLR0915
         {
             "processId": None,
             "rootUri": root.as_uri(),
-            "capabilities": {"textDocument": {"inlineCompletion": {}}},
+            "capabilities": {"textDocument": {"inlineCompletion": {}}}
+            if inline_capability
+            else {},
         },
     )
     await init
@@ -273,6 +289,7 @@ async def run(  # noqa: PLR0915
         return time.perf_counter() - started
 
     await asyncio.sleep(first_after)
+    rss_before_first = resident_mib(client.process.pid)
     first_server = await through_server(1)
     first_direct = await straight(1)
     # Warm both paths (imports, policy, connections) before measuring.
@@ -318,6 +335,7 @@ async def run(  # noqa: PLR0915
         assert closed[0] == b"closed", closed
         cancel_seconds.append(float(closed[1]) - cancelled_at)
 
+    rss_at_end = resident_mib(client.process.pid)
     await direct.aclose()
     await client.close()
     await upstream.stop()
@@ -325,6 +343,11 @@ async def run(  # noqa: PLR0915
     ms = 1000.0
     shares = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
     return {
+        "inline_capability": inline_capability,
+        "server_rss_mib": {
+            "before_first_request": rss_before_first,
+            "after_last_request": rss_at_end,
+        },
         "first_request_ms": {
             "after_open_seconds": first_after,
             "through_server": first_server * ms,
@@ -361,8 +384,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--cancels", type=int, default=20)
     parser.add_argument("--first-after", type=float, default=2.0)
+    parser.add_argument("--no-inline-capability", action="store_true")
     args = parser.parse_args()
-    result = asyncio.run(run(args.requests, args.cancels, args.first_after))
+    result = asyncio.run(
+        run(
+            args.requests,
+            args.cancels,
+            args.first_after,
+            inline_capability=not args.no_inline_capability,
+        )
+    )
     print(json.dumps(result, indent=2))
 
 
