@@ -72,7 +72,7 @@ def build_assistant(
             # Summing the store's costs on every request grows with the day's count.
             spend = cached = CachedSpend(service.writer)
     memory = InMemorySpend() if spend is None else None
-    router = Router(policy, spend=spend or memory, sink=sink, count=count_tokens)
+    router = Router(policy, spend=spend or memory, count=count_tokens)
     gateway = policy.gateway
     client = GatewayClient(
         gateway.base_url,

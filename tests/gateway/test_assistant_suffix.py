@@ -15,7 +15,7 @@ from llmops_ls.catalog import load
 from llmops_ls.config.policy import parse_policy
 from llmops_ls.errors import BudgetExceededError
 from llmops_ls.gateway.assistant import Assistant
-from llmops_ls.routing.recording import FeedbackRecord, RequestRecord, RouteRecord
+from llmops_ls.routing.recording import FeedbackRecord, RequestRecord
 from llmops_ls.routing.router import Caller, Router
 
 NOW = datetime.datetime(2026, 12, 3, 12, tzinfo=datetime.UTC)
@@ -41,9 +41,6 @@ class Records:
 
     def record_request(self, record: RequestRecord) -> None:
         self.requests.append(record)
-
-    def record_route(self, record: RouteRecord) -> None:
-        return None
 
     def record_feedback(self, record: FeedbackRecord) -> None:
         return None

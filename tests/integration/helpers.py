@@ -10,7 +10,7 @@ from llmops_ls.app import build_assistant
 from llmops_ls.config.policy import DEFAULT_POLICY_PATH, LoadedPolicy, parse_policy
 from llmops_ls.gateway.assistant import Assistant
 from llmops_ls.routing.budgets import SpendSource
-from llmops_ls.routing.recording import FeedbackRecord, RequestRecord, RouteRecord
+from llmops_ls.routing.recording import FeedbackRecord, RequestRecord
 
 DEVELOPER = "dev-1"
 TEAM = "team-1"
@@ -52,12 +52,8 @@ def environ(proxy: Proxy) -> dict[str, str]:
 class ListSink:
     """A RecordingSink keeping everything in lists."""
 
-    routes: list[RouteRecord] = field(default_factory=list)
     requests: list[RequestRecord] = field(default_factory=list)
     feedback: list[FeedbackRecord] = field(default_factory=list)
-
-    def record_route(self, record: RouteRecord) -> None:
-        self.routes.append(record)
 
     def record_request(self, record: RequestRecord) -> None:
         self.requests.append(record)

@@ -11,7 +11,6 @@ from llmops_ls.config.policy import Policy, parse_policy
 from llmops_ls.routing.budgets import BudgetScope, InMemorySpend, SpendEntry, window
 from llmops_ls.routing.classifier import classify
 from llmops_ls.routing.features import Request, RequestKind, Signal, extract
-from llmops_ls.routing.recording import RouteRecord
 from llmops_ls.routing.router import Caller, Decision, Refusal, Router
 
 # On the shipped catalogue's date, so that its deprecation dates apply as they do today.
@@ -207,27 +206,6 @@ def test_canary_assignment_is_stable_and_shares_developers() -> None:
             assert decision.fallbacks[0] == "gpt-5.4-mini-2026-03-17"
             on_canary.append(index)
     assert 80 <= len(on_canary) <= 160
-
-
-def test_every_decision_is_recorded_without_content() -> None:
-    records: list[RouteRecord] = []
-
-    class Sink:
-        def record_route(self, record: RouteRecord) -> None:
-            records.append(record)
-
-    route(HARD, sink=Sink())
-    assert len(records) == 1
-    assert records[0].tier == "frontier"
-    assert "session" not in repr(records[0])
-
-
-def test_a_failing_sink_does_not_fail_the_request() -> None:
-    class Broken:
-        def record_route(self, record: RouteRecord) -> None:
-            raise RuntimeError("disk full")
-
-    assert route(SIMPLE, sink=Broken()).tier == "fast"
 
 
 def test_extra_tier_is_chosen_by_its_score() -> None:

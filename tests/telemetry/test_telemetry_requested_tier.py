@@ -64,7 +64,7 @@ def test_requested_tier_is_stored_and_exported(tmp_path: Path) -> None:
     writer = TelemetryWriter(
         tmp_path / "t.db", attribution=Attribution("alice"), interval_seconds=0.02
     )
-    router = Router(policy, sink=writer)
+    router = Router(policy)
     try:
         asked = Request(RequestKind.CHAT, "What does zip() do?", requested_tier="fast")
         plain = Request(RequestKind.CHAT, "What does zip() do?")

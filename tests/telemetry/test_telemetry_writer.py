@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from llmops_ls.routing.budgets import BudgetScope
-from llmops_ls.routing.recording import FeedbackRecord, RequestRecord, RouteRecord
+from llmops_ls.routing.recording import FeedbackRecord, RequestRecord
 from llmops_ls.telemetry.events import Attribution, RequestEvent
 from llmops_ls.telemetry.store import TelemetryStore
 from llmops_ls.telemetry.writer import TelemetryWriter
@@ -234,38 +234,6 @@ def test_overlapping_requests_of_one_developer_keep_their_own_decisions(
             estimated_cost=estimate,
         )
 
-    writer.record_route(
-        RouteRecord(
-            "alice",
-            None,
-            "inline_completion",
-            0.0,
-            "fast",
-            "m-a",
-            False,
-            None,
-            None,
-            10,
-            0,
-            0.001,
-        )
-    )
-    writer.record_route(
-        RouteRecord(
-            "alice",
-            None,
-            "inline_completion",
-            0.0,
-            "fast",
-            "m-b",
-            False,
-            None,
-            None,
-            10,
-            0,
-            0.002,
-        )
-    )
     writer.record_request(record("older", "m-a", 0.001))
     writer.record_request(record("newer", "m-b", 0.002))
     writer.flush()

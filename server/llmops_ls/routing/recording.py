@@ -1,35 +1,15 @@
-"""What routing hands to telemetry: one record per decision, never any content.
+"""What the assistant hands to telemetry: one record per request, never any content.
 
-The telemetry store (a later part of the project) implements `RecordingSink`; until it
-is wired, `NULL_SINK` drops the records. Three kinds of record, linked by `request_id`
-where the request reached the gateway: the routing decision, the request's outcome at
-the gateway, and the developer's verdict on what was shown.
+The telemetry writer implements `RecordingSink`; without one, `NULL_SINK` drops the
+records. Two kinds of record, linked by `request_id`: the request's outcome at the
+gateway, which carries the router's decision for it, and the developer's verdict on
+what was shown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
-
-
-@dataclass(frozen=True, slots=True)
-class RouteRecord:
-    """The facts of one routing decision: sizes, tier, model; no prompt text."""
-
-    developer: str
-    team: str | None
-    kind: str
-    score: float
-    tier: str | None
-    model: str | None
-    canary: bool
-    degraded_from: str | None
-    refused_budget: str | None
-    input_tokens: int
-    attached_files: int
-    estimated_cost: float
-    #: The tier the developer asked for, whether or not the policy honoured it.
-    requested_tier: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +65,7 @@ class FeedbackRecord:
 
 
 class RecordingSink(Protocol):
-    """Where routing decisions are recorded (the telemetry store implements this)."""
-
-    def record_route(self, record: RouteRecord) -> None:
-        """Keep one decision; must not block or raise."""
+    """Where request outcomes and verdicts are recorded (the telemetry writer)."""
 
     def record_request(self, record: RequestRecord) -> None:
         """Keep one request's outcome; must not block or raise."""
@@ -99,9 +76,6 @@ class RecordingSink(Protocol):
 
 class NullSink:
     """A sink that keeps nothing."""
-
-    def record_route(self, record: RouteRecord) -> None:
-        """Drop the record."""
 
     def record_request(self, record: RequestRecord) -> None:
         """Drop the record."""

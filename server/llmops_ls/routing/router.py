@@ -24,14 +24,12 @@ from llmops_ls.errors import UnknownTierError
 from llmops_ls.routing.budgets import BudgetScope, SpendSource, window
 from llmops_ls.routing.classifier import classify
 from llmops_ls.routing.features import (
-    Features,
     Request,
     RequestKind,
     TokenCounter,
     estimate_tokens,
     extract,
 )
-from llmops_ls.routing.recording import NULL_SINK, RecordingSink, RouteRecord
 
 logger = logging.getLogger(__name__)
 
@@ -131,14 +129,12 @@ class Router:
         self,
         policy: Policy,
         spend: SpendSource | None = None,
-        sink: RecordingSink = NULL_SINK,
         count: TokenCounter = estimate_tokens,
     ) -> None:
         self.policy = policy
         self.catalogue: ModelCatalogue = policy.catalogue()
         self.order = policy.tier_order()
         self.spend = spend
-        self.sink = sink
         self.count = count
 
     def route(
@@ -174,7 +170,6 @@ class Router:
 
         refusal, degrade_reason = self._check_budgets(caller, now, classification.score)
         if refusal is not None:
-            self._record(caller, features, requested, refusal=refusal)
             return refusal
         degraded_from = None
         if degrade_reason is not None:
@@ -204,7 +199,6 @@ class Router:
             + model.output_cost(output_tokens),
             requested_tier=requested,
         )
-        self._record(caller, features, requested, decision=decision)
         return decision
 
     def tier_for(self, score: float) -> str:
@@ -323,38 +317,6 @@ class Router:
         if model is None or model.is_deprecated(today):
             return None
         return model
-
-    def _record(
-        self,
-        caller: Caller,
-        features: Features,
-        requested_tier: str | None,
-        decision: Decision | None = None,
-        refusal: Refusal | None = None,
-    ) -> None:
-        try:
-            self.sink.record_route(
-                RouteRecord(
-                    developer=caller.developer,
-                    team=caller.team,
-                    kind=features.kind.value,
-                    score=decision.score
-                    if decision
-                    else (refusal.score if refusal else 0),
-                    tier=decision.tier if decision else None,
-                    model=decision.model if decision else None,
-                    canary=decision.canary if decision else False,
-                    degraded_from=decision.degraded_from if decision else None,
-                    refused_budget=refusal.budget.value if refusal else None,
-                    input_tokens=features.input_tokens,
-                    attached_files=features.attached_files,
-                    estimated_cost=decision.estimated_cost if decision else 0.0,
-                    requested_tier=requested_tier,
-                )
-            )
-        except Exception:
-            # Telemetry must never cost the developer a request.
-            logger.exception("recording a routing decision failed")
 
 
 def _in_canary(developer: str, tier: str, model: str, percent: float) -> bool:

@@ -5,7 +5,7 @@ takes what has queued every `interval_seconds`, or as soon as `max_batch` items 
 and writes them in one transaction. Killed at any moment, the process loses at most
 what was queued since the last commit; the store itself stays sound (see `store`).
 
-The writer is the project's `RecordingSink` (routing and the gateway call it) and its
+The writer is the project's `RecordingSink` (the gateway's assistant calls it) and its
 `SpendSource` (budgets read recorded costs through it).
 """
 
@@ -31,7 +31,7 @@ from llmops_ls.telemetry.events import (
 from llmops_ls.telemetry.store import TelemetryStore
 
 if TYPE_CHECKING:
-    from llmops_ls.routing.recording import FeedbackRecord, RequestRecord, RouteRecord
+    from llmops_ls.routing.recording import FeedbackRecord, RequestRecord
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +92,6 @@ class TelemetryWriter:
         self._queue.append(item)
         if len(self._queue) >= self.max_batch:
             self._wake.set()
-
-    def record_route(self, record: RouteRecord) -> None:
-        """Nothing to keep (`RecordingSink`): each request record carries its route."""
 
     def record_request(self, record: RequestRecord) -> None:
         """Record a request's outcome at the gateway (`RecordingSink`)."""
