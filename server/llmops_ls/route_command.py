@@ -2,8 +2,8 @@
 
 For dry runs and policy reviews. An optional `tier` asks for a tier, as a chat may; a
 tier the policy does not define is an error (exit 2). Budgets are checked against the
-spend recorded in the local telemetry store when there is one (`budgets_checked` in
-the output says so).
+spend recorded in the local telemetry store when there is one it can read, opened
+read-only and left at its schema (`budgets_checked` in the output says so).
 """
 
 from __future__ import annotations
@@ -81,9 +81,9 @@ def route(
     from llmops_ls.telemetry.service import store_path
     from llmops_ls.telemetry.store import TelemetryStore
 
-    path = store_path(loaded.policy)
-    # A dry run must not create a store where none was recorded.
-    store = TelemetryStore(path) if path.exists() else None
+    # A dry run reads the recorded spend and writes nothing: no store is created
+    # and none is migrated, so an older llmops-ls can still use it.
+    store = TelemetryStore.open_read_only(store_path(loaded.policy))
     try:
         router = Router(loaded.policy, spend=store, count=_token_counter())
         moment = now or datetime.datetime.now(datetime.UTC)

@@ -167,6 +167,43 @@ def test_without_a_store_budgets_are_not_checked_and_none_is_created(
     assert not database.exists()
 
 
+def test_an_older_store_is_read_and_left_at_its_schema(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+    import time
+
+    from llmops_ls.telemetry import store as store_module
+    from llmops_ls.telemetry.store import TelemetryStore
+
+    database = tmp_path / "telemetry.db"
+    monkeypatch.setenv("LLMOPS_TELEMETRY_DB", str(database))
+    # What the release with schema 1 left: its own migration, then a day's spend.
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "SCHEMA_VERSION", 1)
+        TelemetryStore(database).close()
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "INSERT INTO events (event_id, started_at, kind, status, developer, cost) "
+            "VALUES ('e1', ?, 'chat', 'ok', 'dana', 25.0)",
+            (time.time() - 60,),
+        )
+
+    status, out, _ = route(monkeypatch, capsys, HARD, "--developer", "dana")
+    decision = json.loads(out)
+    assert status == 1
+    assert decision["budgets_checked"] is True
+    assert decision["budget"] == "developer_daily"
+
+    with sqlite3.connect(database) as conn:
+        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+    assert version == (1,)
+    assert "requested_tier" not in columns
+
+
 def test_a_requested_tier_is_honoured_under_the_default_policy(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from llmops_ls.routing.budgets import BudgetScope
+from llmops_ls.telemetry import store as store_module
 from llmops_ls.telemetry.events import (
     Attribution,
     Outcome,
@@ -98,6 +99,72 @@ def test_newer_store_marked_usable_by_this_release_is_used_as_it_is(
         version = store.conn.execute("SELECT max(version) FROM schema_version")
         assert version.fetchone()[0] == SCHEMA_VERSION + 1
     assert rows == [{"event_id": "e1", "added_later": None}]
+
+
+def schema_1_store(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store as the release with schema 1 left it, with alice's 3.0 on 2025-06-01."""
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "SCHEMA_VERSION", 1)
+        TelemetryStore(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO events (event_id, started_at, kind, status, developer, cost) "
+            "VALUES ('e1', ?, 'chat', 'ok', 'alice', 3.0)",
+            (datetime.datetime(2025, 6, 1, 12, tzinfo=datetime.UTC).timestamp(),),
+        )
+
+
+def columns(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+
+
+def test_read_only_store_reads_an_older_schema_and_leaves_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "t.db"
+    schema_1_store(path, monkeypatch)
+    day = datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC)
+
+    store = TelemetryStore.open_read_only(path)
+    assert store is not None
+    with store:
+        assert store.schema == 1
+        end = day + datetime.timedelta(days=1)
+        assert store.spent(BudgetScope.DEVELOPER_DAILY, "alice", day, end) == 3.0
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.conn.execute("DELETE FROM events")
+
+    assert "requested_tier" not in columns(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (
+            1,
+        )
+    # Opened the ordinary way, the same file is migrated: the check above can fail.
+    TelemetryStore(path).close()
+    assert "requested_tier" in columns(path)
+
+
+def test_read_only_store_is_none_when_absent_empty_or_refused(
+    tmp_path: Path,
+) -> None:
+    absent = tmp_path / "absent.db"
+    assert TelemetryStore.open_read_only(absent) is None
+    assert not absent.exists()
+
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    assert TelemetryStore.open_read_only(empty) is None
+    assert columns(empty) == set()
+
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database" * 100)
+    assert TelemetryStore.open_read_only(garbage) is None
+
+    newer = tmp_path / "newer.db"
+    TelemetryStore(newer).close()
+    newer_release_migrated(newer, 99, 99)
+    assert TelemetryStore.open_read_only(newer) is None
 
 
 def test_each_migration_says_who_can_still_use_the_store(tmp_path: Path) -> None:

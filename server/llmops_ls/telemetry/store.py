@@ -128,16 +128,52 @@ def default_store_path(environ: dict[str, str] | None = None) -> Path:
 class TelemetryStore:
     """One connection to the telemetry database; see the module doc for threading."""
 
-    def __init__(self, path: str | Path, store_text: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, store_text: bool = False, *, read_only: bool = False
+    ) -> None:
         self.path = str(path)
         self.store_text = store_text
+        if read_only:
+            # Opened as it is: no file, journal mode or schema step is written, so a
+            # command that only reads leaves the store as the server left it.
+            uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=30.0, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            self.conn = conn
+            try:
+                conn.execute("PRAGMA busy_timeout = 30000")
+                self.schema = schema_version(conn)
+                if self.schema == 0:
+                    raise RuntimeError(f"telemetry store {self.path} has no schema")
+                if self.schema > SCHEMA_VERSION:
+                    _check_usable(conn, self.schema)
+            except BaseException:
+                conn.close()
+                raise
+            return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         self._configure()
-        migrate(self.db)
+        self.schema = migrate(self.db)
+
+    @classmethod
+    def open_read_only(cls, path: str | Path) -> TelemetryStore | None:
+        """The store at `path` as it is, never migrated; None when none is readable.
+
+        An older schema is read as it stands (every schema has the columns spend
+        needs); a file that is absent, holds no schema or is refused by `migrate`'s
+        rules for newer schemas gives None.
+        """
+        if not Path(path).is_file():
+            return None
+        try:
+            return cls(path, read_only=True)
+        except (sqlite3.Error, RuntimeError) as exc:
+            logger.warning("telemetry store %s not read: %s", path, exc)
+            return None
 
     def close(self) -> None:
         """Close the connection."""
@@ -491,6 +527,17 @@ def _check_usable(conn: sqlite3.Connection, current: int) -> None:
             f"schema {SCHEMA_VERSION} cannot use (it needs {usable_from} or later); "
             "upgrade llmops-ls"
         )
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The store's schema version, read without changing anything; 0 before any."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if found is None:
+        return 0
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
 
 
 def migrate(db: sqlite_utils.Database) -> int:
