@@ -103,7 +103,7 @@ from pathlib import Path
 from typing import Any
 
 from llmops_ls.catalog import Model
-from llmops_ls.config.policy import DEFAULT_POLICY_PATH, parse_policy
+from llmops_ls.config.policy import DEFAULT_POLICY_PATH, Policy, parse_policy
 from llmops_ls.routing.features import Message, Request, RequestKind
 from llmops_ls.routing.router import EXPECTED_OUTPUT_TOKENS, Caller, Decision, Router
 
@@ -164,6 +164,11 @@ def parse_args() -> argparse.Namespace:
         default=DEFAULT_MIX,
         help="share of each request kind in real traffic, kind=share,...",
     )
+    parser.add_argument(
+        "--classifier",
+        choices=("trained", "signals"),
+        help="route with this classifier instead of the policy's (routing.classifier)",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     return parser.parse_args()
@@ -172,13 +177,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
 
-    policy = parse_policy(args.policy.read_text(), args.policy, NOW.date()).policy
-    if args.estimate_tokens:
-        router = Router(policy)
-    else:
-        from llmops_ls.linter.tokens import count_tokens
-
-        router = Router(policy, count=count_tokens)
+    policy = load_policy(args.policy, args.classifier)
+    router = make_router(policy, args.estimate_tokens)
     order = router.order
     primaries = tier_primaries(router)
     frontier_model = primaries[order[-1]]
@@ -194,12 +194,14 @@ def main() -> int:
     by_kind: dict[RequestKind, list[float]] = {}
     tiers_by_kind: dict[RequestKind, Counter[str]] = {}
     misses = []
+    routed: list[tuple[dict[str, object], str]] = []
     for row in rows:
         request = to_request(row)
         decision = router.route(request, Caller("eval"), NOW)
         assert isinstance(decision, Decision)
         expected = str(row["expected"])
         confusion[(expected, decision.tier)] += 1
+        routed.append((row, decision.tier))
         cost += decision.estimated_cost
         output_tokens = EXPECTED_OUTPUT_TOKENS[request.kind]
         labelled_model = primaries[expected]
@@ -232,6 +234,17 @@ def main() -> int:
     hard_to_cheapest = sum(
         n for (e, g), n in confusion.items() if e == order[-1] and g == order[0]
     )
+    # Inline completions go to the cheapest tier by design, whatever their task.
+    hard_lower = sum(
+        1
+        for row, tier in routed
+        if row["expected"] == order[-1]
+        and row["kind"] != RequestKind.INLINE_COMPLETION.value
+        and tier != order[-1]
+    )
+    hard_not_inline = sum(
+        1 for r in hard if r["kind"] != RequestKind.INLINE_COMPLETION.value
+    )
     under = sum(n for (e, g), n in confusion.items() if order.index(g) < order.index(e))
     over = sum(n for (e, g), n in confusion.items() if order.index(g) > order.index(e))
     report = {
@@ -241,6 +254,9 @@ def main() -> int:
         "under_routed": under,
         "over_routed": over,
         "hard_tasks": len(hard),
+        "classifier": policy.routing.classifier,
+        "hard_sent_lower_not_inline": hard_lower,
+        "hard_tasks_not_inline": hard_not_inline,
         "hard_to_cheapest_tier": hard_to_cheapest,
         "hard_to_cheapest_share": hard_to_cheapest / len(hard) if hard else 0.0,
         "cost_usd": cost,
@@ -268,6 +284,37 @@ def main() -> int:
     else:
         print_report(report, order, confusion, misses if args.verbose else [])
     return 0
+
+
+def make_router(policy: Policy, estimate_tokens: bool) -> Router:
+    """A router counting tokens exactly (o200k), or by the chars/4 estimate."""
+    if estimate_tokens:
+        return Router(policy)
+    from llmops_ls.linter.tokens import count_tokens
+
+    return Router(policy, count=count_tokens)
+
+
+def load_policy(path: Path, classifier: str | None) -> Policy:
+    """The policy at `path`, with `routing.classifier` replaced when one is given."""
+    policy = parse_policy(path.read_text(), path, NOW.date()).policy
+    if classifier is None:
+        return policy
+    routing = policy.routing.model_copy(update={"classifier": classifier})
+    return policy.model_copy(update={"routing": routing})
+
+
+def hard_sent_lower(
+    routed: list[tuple[dict[str, object], str]], top: str
+) -> tuple[int, int]:
+    """Hard tasks routed below the top tier, and hard tasks, among requests that are
+    not inline completions (those go to the cheapest tier by design)."""
+    hard = [
+        tier
+        for row, tier in routed
+        if row["expected"] == top and row["kind"] != RequestKind.INLINE_COMPLETION.value
+    ]
+    return sum(tier != top for tier in hard), len(hard)
 
 
 def tier_primaries(router: Router) -> dict[str, Model]:
@@ -362,10 +409,18 @@ def print_report(
     correct = sum(n for (e, g), n in confusion.items() if e == g)
     hard_to_cheapest = report["hard_to_cheapest_tier"]
     cost, frontier_cost = report["cost_usd"], report["always_frontier_cost_usd"]
-    print(f"split {report['split']}: {total} requests, tokens {report['tokens']}")
+    print(
+        f"split {report['split']}: {total} requests, tokens {report['tokens']}, "
+        f"classifier {report['classifier']}"
+    )
     print(f"accuracy           {report['accuracy']:.1%} ({correct}/{total})")
     print(f"under-routed       {under}   over-routed {over}")
     print(f"hard -> cheapest   {hard_to_cheapest} of {report['hard_tasks']} hard tasks")
+    print(
+        f"hard -> lower      {report['hard_sent_lower_not_inline']} of "
+        f"{report['hard_tasks_not_inline']} hard tasks that are not inline "
+        "completions (those always go to the cheapest tier)"
+    )
     print(
         f"cost               ${cost:.4f} vs ${frontier_cost:.4f} always "
         f"{report['frontier_model']}: {report['saving']:.1%} lower "

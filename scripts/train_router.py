@@ -16,11 +16,11 @@ Protocol, fixed before any model was fitted:
   benchmarks/routing_eval.py reports it (tier primaries' list prices, its default mix).
 - Every choice a candidate makes (regularisation C, frontier threshold t) is made by
   an inner leave-one-set-out over the five training sets only, minimising a loss fixed
-  here (the C grid was widened to 30 and 100 after the first run of `text/argmax`
-  chose C = 10, the edge of the first grid, in every inner loop): 4 per hard task sent lower, 2 per other request sent lower, 1 per request
+  here: 4 per hard task sent lower, 2 per other request sent lower, 1 per request
   over-routed (sending a hard task to a weaker model costs the developer a retry, and
   more than the tokens saved). Ties go to the larger C, then the larger t. The test
-  set is never used to choose anything.
+  set is never used to choose anything. The C grid was widened twice, to 100 and then
+  to 1000, each time because the inner loops had chosen the largest C of the grid.
 - Candidates (logistic regression, lbfgs, class_weight="balanced", fixed seed):
   - `text`: binary TF-IDF word unigrams and bigrams (min_df 2) of the prompt and the
     conversation, plus structure: kind, log prompt and context tokens, attached files,
@@ -32,7 +32,9 @@ Protocol, fixed before any model was fitted:
   - Decision rules: `argmax`; `asym` (frontier when P(frontier) >= t, else the more
     probable of fast and standard).
   - Combinations with the hand router: `max` (the trained tier may only raise the
-    hand router's), `min` (it may only lower it).
+    hand router's), `min` (it may only lower it), and, added after the first table,
+    `floor` (the hand router's rule that a sign of reasoning depth never goes to the
+    cheapest tier).
 - Reference: the hand router as it is now. It was tuned with all six sets in view, so
   its per-fold figures are seen, not held out; its first runs on each set when it was
   blind (52.5, 70.0, 55.0, 65.0, 65.0, 60.0 %) are the honest reference.
@@ -44,9 +46,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,7 @@ SETS = (
 )
 TIERS = ("fast", "standard", "frontier")
 SEED = 0
-C_GRID = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+C_GRID = (1.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 T_GRID = tuple(round(0.10 + 0.05 * i, 2) for i in range(11))  # 0.10 ... 0.60
 HARD_LOWER_COST, UNDER_COST, OVER_COST = 4, 2, 1
 
@@ -107,6 +107,8 @@ class Row:
     signals: list[float]
     hand: int
     input_tokens: int
+    #: One of the 40 rows of requests.jsonl written blind (split "blind").
+    blind: bool = False
     cost_by_tier: list[float] = field(default_factory=list)
 
 
@@ -141,6 +143,7 @@ def load_rows() -> tuple[list[Row], Router]:
                     signals=trained.signal_values(features, classification),
                     hand=TIERS.index(decision.tier),
                     input_tokens=features.input_tokens,
+                    blind=raw.get("split") == "blind",
                     cost_by_tier=[
                         primaries[t].input_cost(features.input_tokens)
                         + primaries[t].output_cost(out)
@@ -158,7 +161,7 @@ class Candidate:
     name: str
     signals: bool
     rule: str  # "argmax" or "asym"
-    combine: str  # "none", "max" or "min"
+    combine: str  # "none", "floor", "max" or "min"
 
 
 CANDIDATES = {
@@ -168,11 +171,13 @@ CANDIDATES = {
         Candidate("text/asym", False, "asym", "none"),
         Candidate("text+signals/argmax", True, "argmax", "none"),
         Candidate("text+signals/asym", True, "asym", "none"),
-        Candidate("max(hand,text/argmax)", False, "argmax", "max"),
-        Candidate("max(hand,text/asym)", False, "asym", "max"),
-        Candidate("min(hand,text/asym)", False, "asym", "min"),
-        Candidate("max(hand,text+signals/argmax)", True, "argmax", "max"),
-        Candidate("min(hand,text+signals/asym)", True, "asym", "min"),
+        Candidate("floor/text/argmax", False, "argmax", "floor"),
+        Candidate("floor/text/asym", False, "asym", "floor"),
+        Candidate("max-hand/text/argmax", False, "argmax", "max"),
+        Candidate("max-hand/text/asym", False, "asym", "max"),
+        Candidate("min-hand/text/asym", False, "asym", "min"),
+        Candidate("max-hand/text+signals/argmax", True, "argmax", "max"),
+        Candidate("min-hand/text+signals/asym", True, "asym", "min"),
     )
 }
 
@@ -238,6 +243,10 @@ def decide(row: Row, p: np.ndarray | None, cand: Candidate, t: float) -> int:
         tier = 0 if p[0] >= p[1] else 1
     else:
         tier = int(np.argmax(p))
+    if cand.combine == "floor":
+        # The hand router's rule: a sign of reasoning depth is never left to the
+        # cheapest tier.
+        return max(tier, 1) if row.signals[-2] else tier
     if cand.combine == "max":
         return max(tier, row.hand)
     if cand.combine == "min":
@@ -294,7 +303,7 @@ def choose(rows: list[Row], cand: Candidate) -> tuple[float, float, int]:
 def metrics(rows: list[Row], tiers: list[int]) -> dict[str, Any]:
     """The protocol's figures for one set of decisions."""
     right = sum(t == r.expected for r, t in zip(rows, tiers, strict=True))
-    hard_lower = inline_hard_lower = over = under = 0
+    hard_lower = inline_hard_lower = over = under = standard_lower = 0
     by_kind: dict[RequestKind, list[float]] = {}
     for row, tier in zip(rows, tiers, strict=True):
         if tier < row.expected:
@@ -304,6 +313,8 @@ def metrics(rows: list[Row], tiers: list[int]) -> dict[str, Any]:
                     inline_hard_lower += 1
                 else:
                     hard_lower += 1
+            elif row.kind is not RequestKind.INLINE_COMPLETION:
+                standard_lower += 1
         elif tier > row.expected:
             over += 1
         sums = by_kind.setdefault(row.kind, [0.0] * 6)
@@ -329,6 +340,7 @@ def metrics(rows: list[Row], tiers: list[int]) -> dict[str, Any]:
         "inline_hard_lower": inline_hard_lower,
         "over": over,
         "under": under,
+        "standard_lower": standard_lower,
         "weighted_saving": weighted_savings(by_kind, DEFAULT_MIX)["weighted_saving"],
     }
 
@@ -349,6 +361,9 @@ def evaluate(rows: list[Row], names: list[str]) -> dict[str, Any]:
     }
     pooled_hand = [r.hand for r in rows]
     table["hand (seen)"]["pooled"] = metrics(rows, pooled_hand)
+    table["hand (seen)"]["blind"] = metrics(
+        [r for r in rows if r.blind], [r.hand for r in rows if r.blind]
+    )
     print_candidate("hand (seen)", table["hand (seen)"])
     for name in names:
         cand = CANDIDATES[name]
@@ -376,9 +391,13 @@ def evaluate(rows: list[Row], names: list[str]) -> dict[str, Any]:
             fold_figures.append(figures)
             pooled_rows += test
             pooled_tiers += tiers
+        blind = [
+            (r, t) for r, t in zip(pooled_rows, pooled_tiers, strict=True) if r.blind
+        ]
         table[name] = {
             "folds": fold_figures,
             "pooled": metrics(pooled_rows, pooled_tiers),
+            "blind": metrics([r for r, _ in blind], [t for _, t in blind]),
         }
         print_candidate(name, table[name])
     return table
@@ -389,17 +408,80 @@ def print_candidate(name: str, entry: dict[str, Any]) -> None:
     print(f"\n{name}")
     print(
         f"  {'test set':<10}{'acc':>7}{'hard lower':>12}{'inline':>8}"
-        f"{'over':>6}{'under':>7}{'w.saving':>10}{'C':>6}{'t':>6}"
+        f"{'std lower':>10}{'over':>6}{'w.saving':>10}{'C':>6}{'t':>6}"
     )
     for name_, f in zip(
-        (*SETS, "pooled"), (*entry["folds"], entry["pooled"]), strict=True
+        (*SETS, "pooled", "(blind 40)"),
+        (*entry["folds"], entry["pooled"], entry["blind"]),
+        strict=True,
     ):
         print(
             f"  {name_:<10}{f['accuracy']:>7.1%}{f['hard_lower']:>7} of {f['hard']:<3}"
-            f"{f['inline_hard_lower']:>7}{f['over']:>6}{f['under']:>7}"
+            f"{f['inline_hard_lower']:>7}{f['standard_lower']:>10}{f['over']:>6}"
             f"{f['weighted_saving']:>10.1%}"
             + (f"{f['C']:>6}{f['t']:>6}" if "C" in f else "")
         )
+
+
+SHIPPED = "text/asym"
+WEIGHTS = ROOT / "server" / "llmops_ls" / "routing" / "tier_model.json"
+CHECK_ROWS = 8
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.7g}")
+
+
+def export(rows: list[Row], cand: Candidate) -> dict[str, Any]:
+    """The candidate refitted on every row, as the JSON trained.py loads."""
+    c, t, inner = choose(rows, cand)
+    trainable = [r for r in rows if r.kind is not RequestKind.INLINE_COMPLETION]
+    vec, model = fit(trainable, cand.signals, c)
+    assert list(model.classes_) == [0, 1, 2]
+    names = vec.get_feature_names_out()
+    coef = model.coef_
+    terms = {
+        str(term): [_round(vec.idf_[j]), *(_round(coef[k, j]) for k in range(3))]
+        for j, term in enumerate(names)
+    }
+    dense_names = trained.STRUCTURE_NAMES + (
+        trained.SIGNAL_NAMES if cand.signals else ()
+    )
+    offset = len(names)
+    dense = [
+        [name, *(_round(coef[k, offset + i]) for k in range(3))]
+        for i, name in enumerate(dense_names)
+    ]
+    assert offset + len(dense) == coef.shape[1]
+    step = max(1, len(trainable) // CHECK_ROWS)
+    picked = trainable[::step][:CHECK_ROWS]
+    probs = probabilities(picked, vec, model, cand.signals)
+    checks = [
+        {
+            "id": r.ident,
+            "text": r.text,
+            "dense": r.structure + (r.signals if cand.signals else []),
+            "probabilities": [_round(v) for v in p],
+        }
+        for r, p in zip(picked, probs, strict=True)
+    ]
+    return {
+        "format": trained.FORMAT,
+        "candidate": cand.name,
+        "tiers": list(TIERS),
+        "rule": cand.rule,
+        "threshold": t,
+        "combine": cand.combine,
+        "signals": cand.signals,
+        "C": c,
+        "selection_loss": inner,
+        "rows": len(trainable),
+        "seed": SEED,
+        "intercept": [_round(v) for v in model.intercept_],
+        "dense": dense,
+        "terms": terms,
+        "checks": checks,
+    }
 
 
 def main() -> int:
@@ -412,9 +494,28 @@ def main() -> int:
     args = parser.parse_args()
     rows, _ = load_rows()
     names = [n for n in args.candidates.split(",") if n]
-    table = evaluate(rows, names)
-    if args.json:
-        args.json.write_text(json.dumps(table, indent=1) + "\n")
+    if args.write:
+        data = export(rows, CANDIDATES[SHIPPED])
+        model = trained.TierModel(data)
+        for check in data["checks"]:
+            got, _ = model.probabilities(check["text"], check["dense"])
+            worst = max(
+                abs(a - b) for a, b in zip(got, check["probabilities"], strict=True)
+            )
+            assert worst < 1e-5, (check["id"], got, check["probabilities"])
+        WEIGHTS.write_text(
+            json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        print(
+            f"wrote {WEIGHTS.relative_to(ROOT)}: {SHIPPED}, C {data['C']}, "
+            f"t {data['threshold']}, {len(data['terms'])} terms, "
+            f"{WEIGHTS.stat().st_size // 1024} KiB"
+        )
+    if names:
+        table = evaluate(rows, names)
+        if args.json:
+            args.json.write_text(json.dumps(table, indent=1) + "\n")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from routing_policies import signals_policy
 
 from llmops_ls.config.policy import DEFAULT_POLICY_PATH, parse_policy
 from llmops_ls.routing.features import Request, RequestKind, Signal, extract
@@ -15,7 +16,9 @@ from llmops_ls.routing.router import Caller, Decision, Router
 
 
 def route(prompt: str) -> Decision:
-    policy = parse_policy(DEFAULT_POLICY_PATH.read_text(), DEFAULT_POLICY_PATH).policy
+    policy = signals_policy(
+        parse_policy(DEFAULT_POLICY_PATH.read_text(), DEFAULT_POLICY_PATH).policy
+    )
     now = datetime.datetime.now(datetime.UTC)
     decision = Router(policy).route(Request(RequestKind.CHAT, prompt), Caller("d"), now)
     assert isinstance(decision, Decision)

@@ -22,6 +22,8 @@ models = ["gpt-5.4-mini-2026-03-17", "gemini-3.5-flash-lite"]
 models = ["claude-sonnet-4-6", "gpt-5.4-2026-03-05"]
 [tiers.frontier]
 models = ["claude-opus-4-7-20260416", "gpt-5.5-2026-04-23"]
+[routing]
+classifier = "signals"
 [budgets]
 developer_daily = 10.0
 team_monthly = 100.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from routing_policies import signals_policy
 
 from llmops_ls.config.policy import DEFAULT_POLICY_PATH, parse_policy
 from llmops_ls.routing.classifier import classify
@@ -22,7 +23,9 @@ def signals(prompt: str, kind: RequestKind = RequestKind.CHAT) -> frozenset[Sign
 
 def route(request: Request) -> Decision:
     # The shipped policy, whatever models it pins: only the tier is asserted here.
-    policy = parse_policy(DEFAULT_POLICY_PATH.read_text(), DEFAULT_POLICY_PATH).policy
+    policy = signals_policy(
+        parse_policy(DEFAULT_POLICY_PATH.read_text(), DEFAULT_POLICY_PATH).policy
+    )
     now = datetime.datetime.now(datetime.UTC)
     decision = Router(policy).route(request, Caller("dev"), now)
     assert isinstance(decision, Decision)

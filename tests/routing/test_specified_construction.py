@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from routing_policies import signals_policy
 
 from llmops_ls.config.policy import DEFAULT_POLICY_PATH, parse_policy
 from llmops_ls.routing.features import Message, Request, RequestKind, Signal, extract
 from llmops_ls.routing.router import Caller, Decision, Router
 
-POLICY = parse_policy(DEFAULT_POLICY_PATH.read_text(), DEFAULT_POLICY_PATH).policy
+POLICY = signals_policy(
+    parse_policy(DEFAULT_POLICY_PATH.read_text(), DEFAULT_POLICY_PATH).policy
+)
 CAP = "specified construction: at most tier standard"
 FILES = ("shop/cart.py", "shop/tests/test_cart.py")
 

@@ -276,7 +276,8 @@ class CatalogueModel(_Strict):
 
 
 class Routing(_Strict):
-    """The `[routing]` table: how far a developer's own choice of tier goes."""
+    """The `[routing]` table: how tiers are chosen and how far a developer's own
+    choice of tier goes."""
 
     requested_tier: Literal["honour", "raise_only", "ignore"] = Field(
         "honour",
@@ -285,6 +286,14 @@ class Routing(_Strict):
         "is more capable than the tier the router chose, and keeps the router's tier "
         "otherwise; `ignore` always keeps the router's tier. Budgets apply after it "
         "either way.",
+    )
+    classifier: Literal["trained", "signals"] = Field(
+        "trained",
+        description="How a request's tier is chosen: `trained`, a linear model over "
+        "the request's words, kind and size, fitted on labelled requests (needs "
+        "exactly three tiers, cheapest first; other policies fall back to "
+        "`signals`); `signals`, hand-written signal families scored against each "
+        "tier's `min_score`. Inline completions go to the cheapest tier either way.",
     )
 
 

@@ -22,7 +22,7 @@ from llmops_ls.catalog import Model, ModelCatalogue
 from llmops_ls.config.policy import Policy
 from llmops_ls.errors import UnknownTierError
 from llmops_ls.routing.budgets import BudgetScope, SpendSource, window
-from llmops_ls.routing.classifier import classify
+from llmops_ls.routing.classifier import Classification, classify
 from llmops_ls.routing.features import (
     Request,
     RequestKind,
@@ -30,6 +30,8 @@ from llmops_ls.routing.features import (
     estimate_tokens,
     extract,
 )
+from llmops_ls.routing.trained import TierModel
+from llmops_ls.routing.trained import load as load_tier_model
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +138,19 @@ class Router:
         self.order = policy.tier_order()
         self.spend = spend
         self.count = count
+        #: The trained classifier when the policy chooses it and has as many tiers.
+        self.trained: TierModel | None = None
+        #: Why the policy's choice of the trained classifier could not be followed.
+        self.trained_note: str | None = None
+        if policy.routing.classifier == "trained":
+            model = load_tier_model()
+            if len(model.tiers) == len(self.order):
+                self.trained = model
+            else:
+                self.trained_note = (
+                    f"trained classifier not used: it knows {len(model.tiers)} tiers, "
+                    f"the policy has {len(self.order)}; signals used"
+                )
 
     def route(
         self, request: Request, caller: Caller, now: datetime.datetime
@@ -149,26 +164,25 @@ class Router:
             raise UnknownTierError(requested, tuple(self.order))
         features = extract(request, self.count)
         classification = classify(features, request.prompt)
-        reasons = list(classification.reasons)
-        tier = self.tier_for(classification.score)
-        reasons.append(f"score {classification.score:.2f} -> tier {tier}")
-        if classification.hard and tier == self.order[0] and len(self.order) > 1:
-            # A rename across every module scores low yet can break a build: a sign
-            # of deep reasoning is never left to the cheapest model.
-            tier = self.order[1]
-            reasons.append(f"reasoning-depth signal: at least tier {tier}")
-        elif (
-            classification.specified and tier == self.order[-1] and len(self.order) > 2
+        score = classification.score
+        if (
+            self.trained is not None
+            and features.kind is not RequestKind.INLINE_COMPLETION
         ):
-            # Size and attachments alone may reach the top tier: hard tasks worded
-            # unlike any signal show up as large requests. A request that only lists
-            # what to build, in one feature, is long because it is specified.
-            tier = self.order[-2]
-            reasons.append(f"specified construction: at most tier {tier}")
+            verdict = self.trained.decide(request, features, classification)
+            # The model's tiers are the policy's, cheapest first (checked on load).
+            tier = self.order[verdict.tier]
+            score = verdict.score
+            reasons = [*verdict.reasons, f"trained classifier -> tier {tier}"]
+        else:
+            reasons = list(classification.reasons)
+            if self.trained_note is not None:
+                reasons.append(self.trained_note)
+            tier = self.signals_tier(classification, reasons)
         if requested is not None:
             tier = self._requested(requested, tier, reasons)
 
-        refusal, degrade_reason = self._check_budgets(caller, now, classification.score)
+        refusal, degrade_reason = self._check_budgets(caller, now, score)
         if refusal is not None:
             return refusal
         degraded_from = None
@@ -189,7 +203,7 @@ class Router:
             tier=tier,
             model=model.id,
             fallbacks=tuple(m.id for m in models[1:]),
-            score=classification.score,
+            score=score,
             reasons=tuple(reasons),
             canary=canary,
             degraded_from=degraded_from,
@@ -200,6 +214,25 @@ class Router:
             requested_tier=requested,
         )
         return decision
+
+    def signals_tier(self, classification: Classification, reasons: list[str]) -> str:
+        """The tier the hand-written signals choose, its steps added to `reasons`."""
+        tier = self.tier_for(classification.score)
+        reasons.append(f"score {classification.score:.2f} -> tier {tier}")
+        if classification.hard and tier == self.order[0] and len(self.order) > 1:
+            # A rename across every module scores low yet can break a build: a sign
+            # of deep reasoning is never left to the cheapest model.
+            tier = self.order[1]
+            reasons.append(f"reasoning-depth signal: at least tier {tier}")
+        elif (
+            classification.specified and tier == self.order[-1] and len(self.order) > 2
+        ):
+            # Size and attachments alone may reach the top tier: hard tasks worded
+            # unlike any signal show up as large requests. A request that only lists
+            # what to build, in one feature, is long because it is specified.
+            tier = self.order[-2]
+            reasons.append(f"specified construction: at most tier {tier}")
+        return tier
 
     def tier_for(self, score: float) -> str:
         """The most capable tier whose `min_score` the score reaches."""

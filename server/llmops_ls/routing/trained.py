@@ -5,7 +5,14 @@ Fitted by scripts/train_router.py; see docs/routing.md for how it was measured.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import json
 import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from llmops_ls.routing.classifier import Classification
 from llmops_ls.routing.features import Features, Request, RequestKind, Signal
@@ -15,6 +22,23 @@ TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 #: The kinds the model scores, one indicator each (inline completions never reach it).
 KINDS = (RequestKind.CHAT, RequestKind.EDIT, RequestKind.AGENT_STEP)
 SIGNALS = tuple(Signal)
+#: How a reason names each dense input, in the order of `structure`, then of
+#: `signal_values`.
+STRUCTURE_NAMES = (
+    "chat request",
+    "edit request",
+    "agent step",
+    "prompt size",
+    "context size",
+    "attached files",
+    "conversation turns",
+)
+SIGNAL_NAMES = (
+    *(f"signal {signal.value}" for signal in SIGNALS),
+    "signals score",
+    "sign of depth",
+    "specified construction",
+)
 
 
 def request_text(request: Request) -> str:
@@ -43,3 +67,143 @@ def signal_values(features: Features, classification: Classification) -> list[fl
         1.0 if classification.hard else 0.0,
         1.0 if classification.specified else 0.0,
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The trained model's tier (an index into its tiers), its probabilities and why."""
+
+    tier: int
+    probabilities: tuple[float, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def score(self) -> float:
+        """Expected tier position in [0, 1]: 0 sure of the cheapest, 1 of the top."""
+        last = len(self.probabilities) - 1
+        return round(sum(i * p for i, p in enumerate(self.probabilities)) / last, 4)
+
+
+class TierModel:
+    """A multinomial logistic regression over binary TF-IDF word n-grams and a few
+    dense features, with a decision rule; pure Python, loaded from JSON."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"unknown tier model format {data.get('format')!r}")
+        self.tiers: tuple[str, ...] = tuple(data["tiers"])
+        self.rule: str = data["rule"]
+        self.threshold: float = float(data["threshold"])
+        self.combine: str = data["combine"]
+        self.uses_signals: bool = bool(data["signals"])
+        self.intercept: tuple[float, ...] = tuple(data["intercept"])
+        self.dense: tuple[tuple[str, tuple[float, ...]], ...] = tuple(
+            (str(name), tuple(weights)) for name, *weights in data["dense"]
+        )
+        # Each term: idf squared (for the norm), then idf times each class's weight.
+        self.terms: dict[str, tuple[float, ...]] = {
+            term: (idf * idf, *(idf * w for w in weights))
+            for term, (idf, *weights) in data["terms"].items()
+        }
+        self.data = data
+
+    def dense_values(
+        self, features: Features, classification: Classification
+    ) -> list[float]:
+        """The dense inputs in the order of the model's dense weights."""
+        values = structure(features)
+        if self.uses_signals:
+            values += signal_values(features, classification)
+        return values
+
+    def probabilities(
+        self, text: str, dense: list[float]
+    ) -> tuple[list[float], list[tuple[tuple[float, ...], str]]]:
+        """P(tier) in the model's tier order, and each input's pull toward each tier
+        (for the reasons): a list of (weights by tier, label) pairs."""
+        tokens = _TOKEN.findall(text.lower())
+        grams = set(tokens)
+        grams.update([f"{a} {b}" for a, b in itertools.pairwise(tokens)])
+        n = len(self.tiers)
+        hits = []
+        squares = 0.0
+        for gram in grams:
+            entry = self.terms.get(gram)
+            if entry is not None:
+                squares += entry[0]
+                hits.append((gram, entry))
+        logits = list(self.intercept)
+        pulls: list[tuple[tuple[float, ...], str]] = []
+        norm = math.sqrt(squares)
+        for gram, entry in hits:
+            pull = tuple(w / norm for w in entry[1:])
+            for i in range(n):
+                logits[i] += pull[i]
+            pulls.append((pull, f"'{gram}'"))
+        if len(dense) != len(self.dense):
+            raise ValueError(f"{len(dense)} dense inputs for {len(self.dense)} weights")
+        for value, (name, weights) in zip(dense, self.dense, strict=True):
+            if value:
+                pull = tuple(value * w for w in weights)
+                for i in range(n):
+                    logits[i] += pull[i]
+                pulls.append((pull, name))
+        top = max(logits)
+        exps = [math.exp(v - top) for v in logits]
+        total = sum(exps)
+        return [e / total for e in exps], pulls
+
+    def decide(
+        self, request: Request, features: Features, classification: Classification
+    ) -> Verdict:
+        """The tier for a request that is not an inline completion."""
+        text = request_text(request)
+        probs, pulls = self.probabilities(
+            text, self.dense_values(features, classification)
+        )
+        top = len(self.tiers) - 1
+        if self.rule == "asym" and probs[top] >= self.threshold:
+            tier = top
+            why = (
+                f"trained model: P({self.tiers[top]}) {probs[top]:.2f} >= "
+                f"{self.threshold:.2f}"
+            )
+        else:
+            candidates = range(top) if self.rule == "asym" else range(top + 1)
+            tier = max(candidates, key=lambda i: (probs[i], -i))
+            shown = ", ".join(
+                f"P({name}) {p:.2f}" for name, p in zip(self.tiers, probs, strict=True)
+            )
+            why = f"trained model: {shown}"
+        reasons = [why, _pull_reason(pulls, tier, self.tiers)]
+        return Verdict(tier, tuple(probs), tuple(reasons))
+
+
+FORMAT = 1
+MODEL_PATH = Path(__file__).with_name("tier_model.json")
+_TOKEN = re.compile(TOKEN_PATTERN)
+_SHOWN_PULLS = 4
+
+
+def _pull_reason(
+    pulls: list[tuple[tuple[float, ...], str]], tier: int, tiers: tuple[str, ...]
+) -> str:
+    """The inputs that pulled most toward the chosen tier, against the others' mean."""
+    n = len(tiers)
+
+    def toward(pull: tuple[float, ...]) -> float:
+        return pull[tier] - (sum(pull) - pull[tier]) / (n - 1)
+
+    ranked = sorted(((toward(p), label) for p, label in pulls), reverse=True)
+    shown = [
+        f"{label} {value:+.2f}" for value, label in ranked[:_SHOWN_PULLS] if value > 0
+    ]
+    if not shown:
+        return f"toward {tiers[tier]}: no single input stands out"
+    return f"toward {tiers[tier]}: " + ", ".join(shown)
+
+
+@functools.cache
+def load(path: Path = MODEL_PATH) -> TierModel:
+    """The shipped model (read once per process)."""
+    return TierModel(json.loads(path.read_text(encoding="utf-8")))
