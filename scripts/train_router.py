@@ -62,12 +62,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from routing_eval import (  # noqa: E402
     DEFAULT_MIX,
     NOW,
+    load_policy,
     tier_primaries,
     to_request,
     weighted_savings,
 )
 
-from llmops_ls.config.policy import DEFAULT_POLICY_PATH, parse_policy  # noqa: E402
+from llmops_ls.config.policy import DEFAULT_POLICY_PATH  # noqa: E402
 from llmops_ls.linter.tokens import count_tokens  # noqa: E402
 from llmops_ls.routing import trained  # noqa: E402
 from llmops_ls.routing.classifier import classify  # noqa: E402
@@ -114,10 +115,8 @@ class Row:
 
 def load_rows() -> tuple[list[Row], Router]:
     """Every labelled row of the six sets, with the hand router's tier."""
-    policy = parse_policy(
-        DEFAULT_POLICY_PATH.read_text(), DEFAULT_POLICY_PATH, NOW.date()
-    ).policy
-    router = Router(policy, count=count_tokens)
+    # The hand router: the shipped policy with the hand-written signals.
+    router = Router(load_policy(DEFAULT_POLICY_PATH, "signals"), count=count_tokens)
     primaries = tier_primaries(router)
     rows = []
     for group, name in enumerate(SETS):
@@ -498,7 +497,7 @@ def main() -> int:
         data = export(rows, CANDIDATES[SHIPPED])
         model = trained.TierModel(data)
         for check in data["checks"]:
-            got, _ = model.probabilities(check["text"], check["dense"])
+            got = model.probabilities(check["text"], check["dense"])
             worst = max(
                 abs(a - b) for a, b in zip(got, check["probabilities"], strict=True)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from pathlib import Path
@@ -50,7 +51,7 @@ def test_the_weights_reproduce_the_probabilities_the_training_script_wrote() -> 
     model = TierModel(data)
     assert len(data["checks"]) >= 5
     for check in data["checks"]:
-        got, _ = model.probabilities(check["text"], check["dense"])
+        got = model.probabilities(check["text"], check["dense"])
         assert got == pytest.approx(check["probabilities"], abs=1e-5), check["id"]
         assert sum(got) == pytest.approx(1.0)
 
@@ -147,3 +148,23 @@ def test_a_weights_file_of_another_format_is_refused() -> None:
 def test_dense_inputs_must_match_the_weights() -> None:
     with pytest.raises(ValueError, match="dense inputs"):
         load().probabilities("hello", [1.0])
+
+
+def test_without_signals_the_features_carry_none_and_differ_in_nothing_else() -> None:
+    full = extract(MIGRATION)
+    assert full.signals
+    assert extract(MIGRATION, signals=False) == dataclasses.replace(
+        full, signals=frozenset()
+    )
+
+
+def test_the_trained_path_does_not_search_the_signals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fail(*_: object) -> frozenset[object]:
+        raise AssertionError("signals searched")
+
+    monkeypatch.setattr("llmops_ls.routing.features.find_signals", fail)
+    assert route(MIGRATION).tier == "frontier"
+    with pytest.raises(AssertionError, match="signals searched"):
+        route(MIGRATION, with_routing('classifier = "signals"'))

@@ -512,8 +512,14 @@ def _asks_about_own_system(prompt: str) -> bool:
     )
 
 
-def extract(request: Request, count: TokenCounter = estimate_tokens) -> Features:
-    """Turn a request into features; deterministic for the same request and counter."""
+def extract(
+    request: Request, count: TokenCounter = estimate_tokens, signals: bool = True
+) -> Features:
+    """Turn a request into features; deterministic for the same request and counter.
+
+    With `signals` false the signal families are not searched (the most costly step)
+    and the features carry none.
+    """
     conversation = "\n".join(m.content for m in request.messages)
     prompt_tokens = count(request.prompt) + (count(conversation) if conversation else 0)
     return Features(
@@ -524,7 +530,7 @@ def extract(request: Request, count: TokenCounter = estimate_tokens) -> Features
         attached_folders=len(_folders(request.attached_files)),
         language=request.language,
         conversation_turns=len(request.messages),
-        signals=find_signals(request.prompt, conversation),
+        signals=find_signals(request.prompt, conversation) if signals else frozenset(),
     )
 
 

@@ -162,19 +162,24 @@ class Router:
         requested = request.requested_tier
         if requested is not None and requested not in self.policy.tiers:
             raise UnknownTierError(requested, tuple(self.order))
-        features = extract(request, self.count)
-        classification = classify(features, request.prompt)
-        score = classification.score
-        if (
-            self.trained is not None
-            and features.kind is not RequestKind.INLINE_COMPLETION
-        ):
-            verdict = self.trained.decide(request, features, classification)
+        trained = self.trained
+        if trained is not None and request.kind is not RequestKind.INLINE_COMPLETION:
+            # The signal families are most of the cost of routing: searched only for
+            # a model that reads them.
+            features = extract(request, self.count, signals=trained.uses_signals)
+            verdict = trained.decide(
+                request,
+                features,
+                classify(features, request.prompt) if trained.uses_signals else None,
+            )
             # The model's tiers are the policy's, cheapest first (checked on load).
             tier = self.order[verdict.tier]
             score = verdict.score
             reasons = [*verdict.reasons, f"trained classifier -> tier {tier}"]
         else:
+            features = extract(request, self.count)
+            classification = classify(features, request.prompt)
+            score = classification.score
             reasons = list(classification.reasons)
             if self.trained_note is not None:
                 reasons.append(self.trained_note)

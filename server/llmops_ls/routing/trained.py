@@ -6,11 +6,13 @@ Fitted by scripts/train_router.py; see docs/routing.md for how it was measured.
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import json
 import math
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -100,67 +102,73 @@ class TierModel:
         self.dense: tuple[tuple[str, tuple[float, ...]], ...] = tuple(
             (str(name), tuple(weights)) for name, *weights in data["dense"]
         )
-        # Each term: idf squared (for the norm), then idf times each class's weight.
-        self.terms: dict[str, tuple[float, ...]] = {
-            term: (idf * idf, *(idf * w for w in weights))
-            for term, (idf, *weights) in data["terms"].items()
-        }
+        if self.combine != "none":
+            raise ValueError(
+                f"the router applies the model alone, not {self.combine!r}"
+            )
+        n = len(self.tiers)
+        # Each term: idf squared (for the norm), idf times each tier's weight, then for
+        # each tier how much more the term pulls toward it than toward the others on
+        # average (for the reasons), then the term itself.
+        self.terms: dict[str, tuple[Any, ...]] = {}
+        for term, (idf, *weights) in data["terms"].items():
+            pulls = [idf * w for w in weights]
+            total = sum(pulls)
+            toward = [p - (total - p) / (n - 1) for p in pulls]
+            self.terms[term] = (idf * idf, *pulls, *toward, term)
         self.data = data
 
     def dense_values(
-        self, features: Features, classification: Classification
+        self, features: Features, classification: Classification | None
     ) -> list[float]:
         """The dense inputs in the order of the model's dense weights."""
         values = structure(features)
         if self.uses_signals:
+            if classification is None:
+                raise ValueError("this model reads the signals' classification")
             values += signal_values(features, classification)
         return values
 
-    def probabilities(
+    def probabilities(self, text: str, dense: list[float]) -> list[float]:
+        """P(tier), in the model's tier order."""
+        return self._score(text, dense)[0]
+
+    def _score(
         self, text: str, dense: list[float]
-    ) -> tuple[list[float], list[tuple[tuple[float, ...], str]]]:
-        """P(tier) in the model's tier order, and each input's pull toward each tier
-        (for the reasons): a list of (weights by tier, label) pairs."""
-        tokens = _TOKEN.findall(text.lower())
-        grams = set(tokens)
-        grams.update([f"{a} {b}" for a, b in itertools.pairwise(tokens)])
-        n = len(self.tiers)
-        hits = []
-        squares = 0.0
-        for gram in grams:
-            entry = self.terms.get(gram)
-            if entry is not None:
-                squares += entry[0]
-                hits.append((gram, entry))
-        logits = list(self.intercept)
-        pulls: list[tuple[tuple[float, ...], str]] = []
-        norm = math.sqrt(squares)
-        for gram, entry in hits:
-            pull = tuple(w / norm for w in entry[1:])
-            for i in range(n):
-                logits[i] += pull[i]
-            pulls.append((pull, f"'{gram}'"))
+    ) -> tuple[list[float], list[tuple[Any, ...]], float]:
+        """Probabilities, the terms found, and the norm that scales them."""
         if len(dense) != len(self.dense):
             raise ValueError(f"{len(dense)} dense inputs for {len(self.dense)} weights")
-        for value, (name, weights) in zip(dense, self.dense, strict=True):
+        tokens = _TOKEN.findall(text.lower())
+        grams = set(tokens)
+        grams.update(map(" ".join, itertools.pairwise(tokens)))
+        hits = [e for e in map(self.terms.get, grams) if e is not None]
+        logits = list(self.intercept)
+        n = len(logits)
+        norm = 1.0
+        if hits:
+            columns = list(zip(*hits, strict=True))
+            norm = math.sqrt(math.fsum(columns[0]))
+            for i in range(n):
+                logits[i] += math.fsum(columns[1 + i]) / norm
+        for value, (_, weights) in zip(dense, self.dense, strict=True):
             if value:
-                pull = tuple(value * w for w in weights)
                 for i in range(n):
-                    logits[i] += pull[i]
-                pulls.append((pull, name))
+                    logits[i] += value * weights[i]
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
-        return [e / total for e in exps], pulls
+        return [e / total for e in exps], hits, norm
 
     def decide(
-        self, request: Request, features: Features, classification: Classification
+        self,
+        request: Request,
+        features: Features,
+        classification: Classification | None = None,
     ) -> Verdict:
         """The tier for a request that is not an inline completion."""
-        text = request_text(request)
-        probs, pulls = self.probabilities(
-            text, self.dense_values(features, classification)
-        )
+        dense = self.dense_values(features, classification)
+        probs, hits, norm = self._score(request_text(request), dense)
         top = len(self.tiers) - 1
         if self.rule == "asym" and probs[top] >= self.threshold:
             tier = top
@@ -175,32 +183,34 @@ class TierModel:
                 f"P({name}) {p:.2f}" for name, p in zip(self.tiers, probs, strict=True)
             )
             why = f"trained model: {shown}"
-        reasons = [why, _pull_reason(pulls, tier, self.tiers)]
-        return Verdict(tier, tuple(probs), tuple(reasons))
+        reasons = (why, self._pull_reason(tier, hits, norm, dense))
+        return Verdict(tier, tuple(probs), reasons)
+
+    def _pull_reason(
+        self, tier: int, hits: list[tuple[Any, ...]], norm: float, dense: list[float]
+    ) -> str:
+        """The inputs that pulled most toward the chosen tier, against the others."""
+        n = len(self.tiers)
+        column = 1 + n + tier
+        pulls = [
+            (e[column] / norm, f"'{e[-1]}'")
+            for e in heapq.nlargest(_SHOWN_PULLS, hits, key=itemgetter(column))
+        ]
+        for value, (name, weights) in zip(dense, self.dense, strict=True):
+            if value:
+                pull = value * weights[tier]
+                pulls.append((pull - (value * sum(weights) - pull) / (n - 1), name))
+        pulls.sort(reverse=True)
+        shown = [f"{label} {v:+.2f}" for v, label in pulls[:_SHOWN_PULLS] if v > 0]
+        if not shown:
+            return f"toward {self.tiers[tier]}: no single input stands out"
+        return f"toward {self.tiers[tier]}: " + ", ".join(shown)
 
 
 FORMAT = 1
 MODEL_PATH = Path(__file__).with_name("tier_model.json")
 _TOKEN = re.compile(TOKEN_PATTERN)
 _SHOWN_PULLS = 4
-
-
-def _pull_reason(
-    pulls: list[tuple[tuple[float, ...], str]], tier: int, tiers: tuple[str, ...]
-) -> str:
-    """The inputs that pulled most toward the chosen tier, against the others' mean."""
-    n = len(tiers)
-
-    def toward(pull: tuple[float, ...]) -> float:
-        return pull[tier] - (sum(pull) - pull[tier]) / (n - 1)
-
-    ranked = sorted(((toward(p), label) for p, label in pulls), reverse=True)
-    shown = [
-        f"{label} {value:+.2f}" for value, label in ranked[:_SHOWN_PULLS] if value > 0
-    ]
-    if not shown:
-        return f"toward {tiers[tier]}: no single input stands out"
-    return f"toward {tiers[tier]}: " + ", ".join(shown)
 
 
 @functools.cache
