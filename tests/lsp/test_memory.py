@@ -1,12 +1,17 @@
 import asyncio
 import gc
+import sys
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
+from pytest_lsp import client_capabilities
 
+from integration.upstream import Upstream
 from llmops_ls.linter import tokens
 from llmops_ls.lsp.memory import EncodingReleaser, HeapTrimmer, collections_deferred
 from llmops_ls.lsp.project import Project
+from lsp.assistant_helpers import assistant_server, gateway_url
 
 
 class _Recorder:
@@ -198,3 +203,53 @@ def test_a_failing_load_listener_is_logged_and_the_load_stands(
     assert tokens.loaded_encodings() == frozenset({tokens.DEFAULT_ENCODING})
     assert seen == [tokens.DEFAULT_ENCODING]
     assert "load listener failed" in caplog.text
+
+
+#: The server with encodings released after 0.2 s unused instead of ten minutes.
+SHORT_IDLE_COMMAND = [
+    sys.executable,
+    "-c",
+    "import functools\n"
+    "from llmops_ls.lsp import diagnostics, memory\n"
+    "diagnostics.EncodingReleaser = functools.partial(\n"
+    "    memory.EncodingReleaser, idle_seconds=0.2\n"
+    ")\n"
+    "from llmops_ls.cli import main\n"
+    "raise SystemExit(main(['serve']))",
+]
+
+
+async def test_the_server_releases_the_vocabulary_its_assistant_preparation_loaded(
+    upstream: Upstream, root: Path, tmp_path: Path
+) -> None:
+    # An editor showing inline completions has the assistant prepared in a worker
+    # thread: that load, not a lint, is what the server must notice and release.
+    capabilities = client_capabilities("visual-studio-code")
+    assert capabilities.text_document is not None
+    capabilities.text_document.inline_completion = (
+        types.InlineCompletionClientCapabilities()
+    )
+    async with assistant_server(
+        root,
+        gateway_url(upstream),
+        extra_env={"LLMOPS_TELEMETRY_DB": str(tmp_path / "telemetry.db")},
+        command=SHORT_IDLE_COMMAND,
+        capabilities=capabilities,
+    ) as client:
+        released = None
+        for _ in range(750):
+            released = next(
+                (
+                    m.message
+                    for m in client.log_messages
+                    if f"token encoding {tokens.DEFAULT_ENCODING} released" in m.message
+                ),
+                None,
+            )
+            if released is not None:
+                break
+            await asyncio.sleep(0.02)
+        logged = [m.message for m in client.log_messages]
+
+    assert any("assistant ready" in message for message in logged)
+    assert released is not None, logged
