@@ -154,3 +154,27 @@ def test_a_block_inside_another_uses_the_outer_worker(fresh: Path) -> None:
         process = outer["o200k_base"]._process
         assert process is not None and process.poll() is None
     assert tokens.loaded_encodings() == frozenset()
+
+
+def test_a_worker_asked_to_start_runs_before_the_first_count(fresh: Path) -> None:
+    with tokens.counted_in_worker(start=tokens.DEFAULT_ENCODING):
+        workers = tokens._workers.get()
+        assert workers is not None
+        process = workers[tokens.DEFAULT_ENCODING]._process
+        assert process is not None and process.poll() is None
+        assert tokens.count_tokens("hello world") == 2
+        assert workers[tokens.DEFAULT_ENCODING]._process is process
+    assert tokens.loaded_encodings() == frozenset()
+
+
+def test_cached_count_answers_only_from_the_caches(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert tokens.cached_count("hello world") is None
+    assert tokens.cached_count("") == 0
+    assert tokens.loaded_encodings() == frozenset()
+    assert tokens.count_tokens("hello world") == 2
+    assert tokens.cached_count("hello world") == 2
+    monkeypatch.setattr(tokens, "_memory", {})
+    assert tokens.cached_count("hello world") == 2  # from the disk
+    assert tokens.cached_count("hello world", "cl100k_base") is None

@@ -111,9 +111,70 @@ def _lint_all(
 ) -> LintResult:
     if not paths:
         return LintResult()
+    uncounted = _uncounted(workspace, paths, settings)
+    if uncounted:
+        return _lint_counting(workspace, paths, uncounted, settings, record=record)
     if jobs > 1 and len(paths) >= PARALLEL_MIN_FILES and hasattr(os, "fork"):
         return _lint_forked(workspace, paths, settings, jobs, record=record)
     return _lint_here(workspace, paths, settings, keep_documents=True, record=record)
+
+
+def _uncounted(
+    workspace: Workspace, paths: list[Path], settings: LintSettings
+) -> set[Path]:
+    """Files whose tokens the run will count, the vocabulary not being loaded yet.
+
+    The size on disk bounds the tokens (see `tokens.upper_bound`), so only files over
+    the file budget in bytes are read here; the check itself decides what it counts.
+    """
+    from llmops_ls.linter import tokens
+
+    if tokens.DEFAULT_ENCODING in tokens.loaded_encodings():
+        return set()
+    budget = settings.budgets.file_tokens
+    large = [path for path in paths if _size(path) > budget]
+    if not large:
+        return set()
+    from llmops_ls.linter.bodies import uncounted
+    from llmops_ls.linter.context import CheckContext
+
+    context = CheckContext(workspace, settings)
+    return {path for path in large if uncounted(workspace.document(path), context)}
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _lint_counting(
+    workspace: Workspace,
+    paths: list[Path],
+    uncounted: set[Path],
+    settings: LintSettings,
+    *,
+    record: bool,
+) -> LintResult:
+    """Lint here while a worker process loads the vocabulary, then count with it.
+
+    Loading takes longer than linting a few hundred files, and holds the GIL: in a
+    process of its own, started first, it runs beside the lint instead of before it,
+    and once rather than in each forked lint process. The files to be counted come
+    last, so that the lint waits for the vocabulary as late as it can.
+    """
+    from llmops_ls.linter import tokens
+
+    order = {path: index for index, path in enumerate(paths)}
+    ordered = [path for path in paths if path not in uncounted]
+    ordered += [path for path in paths if path in uncounted]
+    with tokens.counted_in_worker(start=tokens.DEFAULT_ENCODING):
+        result = _lint_here(
+            workspace, ordered, settings, keep_documents=True, record=record
+        )
+    result.files.sort(key=lambda doc: order.get(doc.path, len(order)))
+    return result
 
 
 def _lint_here(
@@ -157,11 +218,18 @@ def _lint_forked(
 ) -> LintResult:
     """Lint shares of the files in forked children and this process, then merge.
 
-    Shares interleave the sorted paths so that big and small files spread evenly. A
-    child that dies or sends nothing readable has its share linted here instead, so a
-    failed fork costs time, never findings.
+    The first file is linted before forking, so that what every file needs once
+    (the checks' modules, compiled patterns, memoised answers such as a project's
+    always-applied rules) is made once and inherited, not made again in each child.
+    Shares interleave the other sorted paths so that big and small files spread
+    evenly. A child that dies or sends nothing readable has its share linted here
+    instead, so a failed fork costs time, never findings.
     """
-    shares = [paths[i::jobs] for i in range(jobs)]
+    first = _lint_here(
+        workspace, paths[:1], settings, keep_documents=False, record=record
+    )
+    rest = paths[1:]
+    shares = [rest[i::jobs] for i in range(jobs)]
     children: list[tuple[int, int, list[Path]]] = []
     for share in shares[1:]:
         read_end, write_end = os.pipe()
@@ -182,8 +250,10 @@ def _lint_forked(
         os.close(write_end)
         children.append((pid, read_end, share))
 
-    merged = _lint_here(
-        workspace, shares[0], settings, keep_documents=False, record=record
+    merged = first
+    _merge(
+        merged,
+        _lint_here(workspace, shares[0], settings, keep_documents=False, record=record),
     )
     for pid, read_end, share in children:
         with os.fdopen(read_end, "rb") as pipe:
@@ -196,12 +266,16 @@ def _lint_forked(
             part = _lint_here(
                 workspace, share, settings, keep_documents=False, record=record
             )
-        merged.findings.extend(part.findings)
-        merged.reads.update(part.reads)
-        merged.failures.extend(part.failures)
-        merged.files_checked += part.files_checked
+        _merge(merged, part)
     merged.findings.sort(key=Finding.sort_key)
     return merged
+
+
+def _merge(merged: LintResult, part: LintResult) -> None:
+    merged.findings.extend(part.findings)
+    merged.reads.update(part.reads)
+    merged.failures.extend(part.failures)
+    merged.files_checked += part.files_checked
 
 
 def lint_document(

@@ -107,10 +107,7 @@ def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
         raise ValueError(f"unknown encoding {encoding!r} (expected one of {known})")
     if not text:
         return 0
-    import hashlib  # loads OpenSSL: paid only by runs that count
-
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    key = f"{encoding}:{digest}"
+    key = _key(text, encoding)
     with _lock:
         _requests[encoding] = _requests.get(encoding, 0) + 1
         cached = _memory.get(key)
@@ -122,6 +119,16 @@ def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
                     _disk.put(key, cached)
             _remember(key, cached)
     return cached
+
+
+def cached_count(text: str, encoding: str = DEFAULT_ENCODING) -> int | None:
+    """The count of `text` if the memory or disk cache holds it; never counts."""
+    if not text:
+        return 0
+    key = _key(text, encoding)
+    with _lock:
+        cached = _memory.get(key)
+        return cached if cached is not None else _disk.get(key)
 
 
 def token_count(text: str, encoding: str = DEFAULT_ENCODING) -> TokenCount:
@@ -140,19 +147,26 @@ def loaded_encodings() -> frozenset[str]:
 
 
 @contextmanager
-def counted_in_worker() -> Iterator[None]:
+def counted_in_worker(*, start: str | None = None) -> Iterator[None]:
     """Count what the caches miss in a worker process that ends with the block.
 
     An encoding this process has already loaded is used directly. Should the worker
     fail to start or die, counting falls back to this process. Inside another such
-    block, the outer block's worker is used.
+    block, the outer block's worker is used. With `start`, the worker for that
+    encoding is started at once, so that it loads the vocabulary while the caller
+    does other work, instead of on the first count.
     """
-    if _workers.get() is not None:
+    outer = _workers.get()
+    if outer is not None:
+        if start is not None:
+            _start_worker(outer, start)
         yield
         return
     workers: dict[str, _Worker] = {}
     token = _workers.set(workers)
     try:
+        if start is not None:
+            _start_worker(workers, start)
         yield
     finally:
         _workers.reset(token)
@@ -229,6 +243,20 @@ _persisted: ContextVar[bool] = ContextVar("token_counts_persisted", default=True
 _LENGTH = struct.Struct(">I")
 
 
+def _key(text: str, encoding: str) -> str:
+    import hashlib  # loads OpenSSL: paid only by runs that count
+
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{encoding}:{digest}"
+
+
+def _start_worker(workers: dict[str, _Worker], encoding: str) -> None:
+    if encoding in _encodings or encoding in workers:
+        return
+    worker = workers[encoding] = _Worker(encoding)
+    worker.start()
+
+
 def _count(text: str, encoding: str) -> int:
     workers = _workers.get()
     if workers is not None and encoding not in _encodings:
@@ -292,6 +320,16 @@ class _Worker:
         if counted == UNCOUNTABLE:
             return None  # counted here, to raise what the encoder raises
         return int(counted)
+
+    def start(self) -> None:
+        """Start the process now rather than on the first count."""
+        if self._failed:
+            return
+        try:
+            self._started()
+        except OSError as exc:
+            logger.warning("token count worker not started, counting here: %s", exc)
+            self._fail()
 
     def close(self) -> None:
         """Let the worker finish and wait for it."""

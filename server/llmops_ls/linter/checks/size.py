@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from llmops_ls.linter import tokens
+from llmops_ls.linter.bodies import ENCODING as _ENCODING
+from llmops_ls.linter.bodies import body, bound
 from llmops_ls.linter.context import CheckContext
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding, Related, Severity
@@ -21,7 +23,6 @@ from llmops_ls.linter.loadchain import load_chain
 from llmops_ls.linter.registry import check
 from llmops_ls.linter.workspace import Workspace
 
-_ENCODING = tokens.DEFAULT_ENCODING
 _CLAUDE_TOOLS = frozenset({Tool.CLAUDE, Tool.CLAUDE_RULES})
 _LISTED_CONTRIBUTORS = 3
 _CODEX_NAMES = ("AGENTS.override.md", "AGENTS.md")
@@ -32,7 +33,7 @@ def check_token_budget(doc: RulesDocument, ctx: CheckContext) -> Iterator[Findin
     """Report a file, or a file with what loads along with it, over its token budget."""
     budgets = ctx.settings.budgets
 
-    if _bound(doc) > budgets.file_tokens:
+    if bound(doc) > budgets.file_tokens:
         count = _tokens(doc)
         if count > budgets.file_tokens:
             start, end = _anchor(doc)
@@ -50,8 +51,8 @@ def check_token_budget(doc: RulesDocument, ctx: CheckContext) -> Iterator[Findin
     chain = load_chain(doc, ctx.workspace)
     if len(chain) < 2:
         return
-    bound = sum(_bound(member) for member in chain)
-    if bound <= budgets.chain_tokens:
+    chain_bound = sum(bound(member) for member in chain)
+    if chain_bound <= budgets.chain_tokens:
         return
     counts = [(member, _tokens(member)) for member in chain]
     total = sum(count for _, count in counts)
@@ -92,31 +93,12 @@ def check_tool_size_limits(doc: RulesDocument, ctx: CheckContext) -> Iterator[Fi
 # -- tokens ----------------------------------------------------------------------------
 
 
-def _body(doc: RulesDocument) -> str:
-    """What the model is sent: tools that read front matter strip it first."""
-    return doc.text[doc.body_start :] if doc.body_start else doc.text
-
-
-def _bound(doc: RulesDocument) -> int:
-    """`tokens.upper_bound` of the body, cached: chains share their members."""
-    cached = doc.cache.get("size.bound")
-    if isinstance(cached, int):
-        return cached
-    text = doc.text
-    if text.isascii():
-        bound = len(text) - doc.body_start
-    else:
-        bound = tokens.upper_bound(_body(doc))
-    doc.cache["size.bound"] = bound
-    return bound
-
-
 def _tokens(doc: RulesDocument) -> int:
     key = f"tokens:{_ENCODING}"
     cached = doc.cache.get(key)
     if isinstance(cached, int):
         return cached
-    count = tokens.count_tokens(_body(doc), _ENCODING)
+    count = tokens.count_tokens(body(doc), _ENCODING)
     doc.cache[key] = count
     return count
 

@@ -1,0 +1,99 @@
+"""A run that must count tokens loads the vocabulary once, in a worker, at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linting import write_tree
+from llmops_ls.linter import engine, tokens
+from llmops_ls.linter.document import RulesDocument
+from llmops_ls.linter.settings import LintSettings, TokenBudgets
+from llmops_ls.linter.workspace import Workspace
+
+BUDGETS = LintSettings(budgets=TokenBudgets(file_tokens=100, chain_tokens=100_000))
+RULE = (
+    "---\ndescription: Style {i}\nalwaysApply: false\n---\n# Style {i}\n\nUse tabs.\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No encoding loaded, nothing remembered, a private disk cache."""
+    monkeypatch.setattr(tokens, "_encodings", {})
+    monkeypatch.setattr(tokens, "_last_used", {})
+    monkeypatch.setattr(tokens, "_memory", {})
+    monkeypatch.setattr(tokens, "_requests", {})
+    disk = tokens._DiskCache()
+    disk.configure(tmp_path / "cache")
+    monkeypatch.setattr(tokens, "_disk", disk)
+
+
+def _project(root: Path) -> None:
+    files: dict[str, str | bytes] = {
+        f".cursor/rules/r{i:02}.mdc": RULE.format(i=i) for i in range(70)
+    }
+    files[".cursor/rules/r05.mdc"] = RULE.format(i=5) + "Prefer small functions. " * 60
+    write_tree(root / "project", files)
+    (root / "project" / ".git").mkdir()
+
+
+def test_counts_come_from_one_worker_started_before_linting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _project(tmp_path)
+    root = tmp_path / "project"
+    started_first: list[bool] = []
+    lint_document = engine.lint_document
+
+    def spy(doc: RulesDocument, context: object) -> object:
+        if not started_first:
+            workers = tokens._workers.get() or {}
+            worker = workers.get(tokens.DEFAULT_ENCODING)
+            started_first.append(worker is not None and worker._process is not None)
+        return lint_document(doc, context)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "lint_document", spy)
+    counted = engine.lint_paths(Workspace(root), None, BUDGETS, jobs=2)
+    assert started_first == [True]
+    assert tokens.loaded_encodings() == frozenset()
+
+    monkeypatch.setattr(engine, "lint_document", lint_document)
+    tokens.set_cache_dir(None)  # count again, in this process
+    tokens.preload()
+    serial = engine.lint_paths(Workspace(root), None, BUDGETS)
+    assert counted.findings == serial.findings
+    budget = [f for f in counted.findings if f.rule == "token-budget"]
+    assert [f.path for f in budget] == [".cursor/rules/r05.mdc"]
+    # The file to count is linted last, but the documents keep the discovery order.
+    assert [d.relative for d in counted.files] == [d.relative for d in serial.files]
+
+
+def test_counts_found_in_the_cache_start_no_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _project(tmp_path)
+    root = tmp_path / "project"
+    first = engine.lint_paths(Workspace(root), None, BUDGETS, jobs=2)
+    monkeypatch.setattr(tokens, "_memory", {})  # what a new process knows: the disk
+
+    def no_worker(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker was started for a count found on disk")
+
+    monkeypatch.setattr(tokens, "_start_worker", no_worker)
+    again = engine.lint_paths(Workspace(root), None, BUDGETS, jobs=2)
+    assert again.findings == first.findings
+    assert tokens.loaded_encodings() == frozenset()
+
+
+def test_a_file_under_the_budget_in_bytes_starts_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _project(tmp_path)
+    root = tmp_path / "project"
+    monkeypatch.setattr(tokens, "_start_worker", lambda *args: None)
+    roomy = LintSettings(budgets=TokenBudgets(file_tokens=10_000))
+    workspace = Workspace(root)
+    assert engine._uncounted(workspace, workspace.discover(), roomy) == set()
+    assert tokens.requests_made() == 0
