@@ -257,3 +257,33 @@ def test_no_cache_neither_reads_nor_writes_one(
     status, out, _ = lint(capsys, "--no-cache")
     assert status == 0 and "link-missing" in out
     assert not (cache / "lint").exists()
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from llmops_ls import lint_command
+
+    write_tree(project, {"AGENTS.md": "# Rules\n\nRun `make test`.\n"})
+    seen: list[bool] = []
+    real = lint_command._lint
+
+    def spy(*args: object) -> int:
+        seen.append(gc.isenabled())
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lint_command, "_lint", spy)
+    try:
+        assert gc.isenabled()
+        lint(capsys)
+        assert gc.isenabled()
+        gc.disable()
+        lint(capsys)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [False, False]
