@@ -3,9 +3,16 @@
 Usage: .venv/bin/python benchmarks/routing_eval.py
        [--split tune|held-out|fresh|blind|all]
        [--requests benchmarks/routing/requests.jsonl] [--policy policy.toml]
-       [--estimate-tokens]
+       [--estimate-tokens] [--classifier combined|trained|signals]
        [--mix inline_completion=0.85,chat=0.07,edit=0.03,agent_step=0.05]
        [--json] [--verbose]
+
+`--classifier` routes with the hand-written signals, the trained model, or the more
+capable tier of the two (`combined`, the default policy's) instead of the policy's
+`routing.classifier`, so each can be run on the same set. The trained model was
+fitted on every set below, so its figures on them are seen: its held-out figures come
+from scripts/train_router.py (see docs/routing.md). Everything below up to the token
+counting describes the signals classifier.
 
 Each request of the set carries the tier its task needs (labelled by hand before the
 classifier was written) and a one-line rationale. The splits of `requests.jsonl`:
@@ -166,7 +173,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--classifier",
-        choices=("trained", "signals"),
+        choices=("combined", "trained", "signals"),
         help="route with this classifier instead of the policy's (routing.classifier)",
     )
     parser.add_argument("--json", action="store_true")

@@ -3,7 +3,8 @@
 Usage: .venv/bin/python benchmarks/routing_latency.py [--repeat 7] [--estimate-tokens]
 
 Routes every row of the six labelled sets under the default policy with
-`routing.classifier` set to `signals` and to `trained`, `--repeat` times each, and
+`routing.classifier` set to `signals`, `trained` and `combined`, `--repeat` times
+each, and
 prints per classifier the median over rows of each row's best time (so load from
 other work on the machine counts least), the mean, and the 95th percentile. It also
 times the trained model's own step (`TierModel.decide`) apart from feature extraction.
@@ -59,7 +60,7 @@ def main() -> int:
     caller = Caller("bench")
     print(f"{len(requests)} requests, best of {args.repeat} per request")
     results = {}
-    for classifier in ("signals", "trained"):
+    for classifier in ("signals", "trained", "combined"):
         router = make_router(
             load_policy(DEFAULT_POLICY_PATH, classifier), args.estimate_tokens
         )
@@ -69,8 +70,11 @@ def main() -> int:
             args.repeat,
         )
         summary(f"route(), classifier {classifier}", results[classifier])
-    extra = [t - s for s, t in zip(results["signals"], results["trained"], strict=True)]
-    summary("trained minus signals, per request", extra)
+    for classifier in ("trained", "combined"):
+        extra = [
+            t - s for s, t in zip(results["signals"], results[classifier], strict=True)
+        ]
+        summary(f"{classifier} minus signals, per request", extra)
     model = load_tier_model()
     scored = [
         (r, f, classify(f, r.prompt))

@@ -110,6 +110,8 @@ class Row:
     input_tokens: int
     #: One of the 40 rows of requests.jsonl written blind (split "blind").
     blind: bool = False
+    #: The row's split within its set (requests.jsonl has four).
+    split: str = ""
     cost_by_tier: list[float] = field(default_factory=list)
 
 
@@ -143,6 +145,7 @@ def load_rows() -> tuple[list[Row], Router]:
                     hand=TIERS.index(decision.tier),
                     input_tokens=features.input_tokens,
                     blind=raw.get("split") == "blind",
+                    split=str(raw.get("split", "")),
                     cost_by_tier=[
                         primaries[t].input_cost(features.input_tokens)
                         + primaries[t].output_cost(out)
@@ -271,14 +274,20 @@ _OOF: dict[tuple[frozenset[int], bool, float], dict[str, np.ndarray]] = {}
 
 def out_of_fold(rows: list[Row], signals: bool, c: float) -> dict[str, np.ndarray]:
     """Leave-one-set-out probabilities for every non-inline row of `rows`."""
-    key = (frozenset(r.group for r in rows), signals, c)
+    groups = {r.group for r in rows}
+    key = (frozenset(groups), signals, c)
     if key in _OOF:
         return _OOF[key]
     result: dict[str, np.ndarray] = _OOF.setdefault(key, {})
     trainable = [r for r in rows if r.kind is not RequestKind.INLINE_COMPLETION]
-    for group in sorted({r.group for r in rows}):
-        train = [r for r in trainable if r.group != group]
-        test = [r for r in trainable if r.group == group]
+
+    # With a single set to learn from, its splits stand in for the sets.
+    def group_of(row: Row) -> str:
+        return row.split if len(groups) == 1 else str(row.group)
+
+    for group in sorted({group_of(r) for r in rows}):
+        train = [r for r in trainable if group_of(r) != group]
+        test = [r for r in trainable if group_of(r) == group]
         vec, model = fit(train, signals, c)
         for row, p in zip(test, probabilities(test, vec, model, signals), strict=True):
             result[row.ident] = p
@@ -422,6 +431,93 @@ def print_candidate(name: str, entry: dict[str, Any]) -> None:
         )
 
 
+def forward(
+    rows: list[Row], names: list[str], first_runs: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Each set tested on a model fitted only on the sets written before it, as the
+    hand router met each set: the same choice of C and t inside the training sets.
+    With `first_runs` (scripts/first_run_tiers.py), the hand router as it was then,
+    and the more capable of its tier and the model's (`combined`), on the same rows."""
+    table: dict[str, Any] = {}
+    print("\nForward in time: fitted on the sets before, tested on the next one")
+    print(
+        f"  {'router':<28}{'test set':<10}{'acc':>7}{'hard lower':>12}"
+        f"{'std lower':>10}{'over':>6}"
+    )
+    columns: list[tuple[str, Candidate | None, bool]] = []
+    if first_runs is not None:
+        columns.append(("hand, first run", None, False))
+    for name in names:
+        columns.append((name, CANDIDATES[name], False))
+        if first_runs is not None:
+            columns.append((f"combined: hand, {name}", CANDIDATES[name], True))
+    totals: dict[str, list[int]] = {}
+    for label, cand, combined in columns:
+        table[label] = []
+        for group in range(1, len(SETS)):
+            test = [r for r in rows if r.group == group]
+            hand = (
+                [TIERS.index(first_runs[SETS[group]]["tiers"][r.ident]) for r in test]
+                if first_runs is not None
+                else []
+            )
+            if cand is None:
+                tiers, c, t = hand, 0.0, 0.0
+            else:
+                tiers, c, t = _forward_tiers(rows, group, cand)
+                if combined:
+                    tiers = [max(a, b) for a, b in zip(tiers, hand, strict=True)]
+            f = metrics(test, tiers) | {
+                "C": c,
+                "t": t,
+                "tiers": {r.ident: TIERS[x] for r, x in zip(test, tiers, strict=True)},
+            }
+            table[label].append(f)
+            sums = totals.setdefault(label, [0] * 5)
+            for index, key in enumerate(
+                ("right", "hard_lower", "hard", "standard_lower", "over")
+            ):
+                sums[index] += f[key]
+            print(
+                f"  {label:<28}{SETS[group]:<10}{f['accuracy']:>7.1%}"
+                f"{f['hard_lower']:>7} of {f['hard']:<3}{f['standard_lower']:>10}"
+                f"{f['over']:>6}"
+            )
+        right, lower, hard, std, over = totals[label]
+        n = sum(r.group > 0 for r in rows)
+        print(
+            f"  {label:<28}{'all five':<10}{right / n:>7.1%}{lower:>7} of {hard:<3}"
+            f"{std:>10}{over:>6}"
+        )
+    return table
+
+
+_FORWARD: dict[tuple[int, str], tuple[list[int], float, float]] = {}
+
+
+def _forward_tiers(
+    rows: list[Row], group: int, cand: Candidate
+) -> tuple[list[int], float, float]:
+    """The candidate's tiers on set `group`, fitted on the sets before it."""
+    key = (group, cand.name)
+    if key not in _FORWARD:
+        train = [r for r in rows if r.group < group]
+        test = [r for r in rows if r.group == group]
+        c, t, _ = choose(train, cand)
+        trainable = [r for r in train if r.kind is not RequestKind.INLINE_COMPLETION]
+        vec, model = fit(trainable, cand.signals, c)
+        scored = [r for r in test if r.kind is not RequestKind.INLINE_COMPLETION]
+        probs = dict(
+            zip(
+                (r.ident for r in scored),
+                probabilities(scored, vec, model, cand.signals),
+                strict=True,
+            )
+        )
+        _FORWARD[key] = ([decide(r, probs.get(r.ident), cand, t) for r in test], c, t)
+    return _FORWARD[key]
+
+
 SHIPPED = "text/asym"
 WEIGHTS = ROOT / "server" / "llmops_ls" / "routing" / "tier_model.json"
 CHECK_ROWS = 8
@@ -488,6 +584,17 @@ def main() -> int:
     parser.add_argument("--candidates", default=",".join(CANDIDATES))
     parser.add_argument("--json", type=Path, help="also write the table here")
     parser.add_argument(
+        "--forward",
+        action="store_true",
+        help="also fit on the sets written before each one and test on it",
+    )
+    parser.add_argument(
+        "--first-runs",
+        type=Path,
+        help="the hand router's tiers when each set was new "
+        "(scripts/first_run_tiers.py), for --forward",
+    )
+    parser.add_argument(
         "--write", action="store_true", help="refit on all six sets and write weights"
     )
     args = parser.parse_args()
@@ -513,6 +620,9 @@ def main() -> int:
         )
     if names:
         table = evaluate(rows, names)
+        if args.forward:
+            first = json.loads(args.first_runs.read_text()) if args.first_runs else None
+            table["forward"] = forward(rows, names, first)
         if args.json:
             args.json.write_text(json.dumps(table, indent=1) + "\n")
     return 0

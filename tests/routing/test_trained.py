@@ -30,12 +30,6 @@ MIGRATION = Request(
 DEFINITION = Request(RequestKind.CHAT, "What does idempotent mean?")
 
 
-def route(request: Request, policy: Policy = DEFAULT) -> Decision:
-    decision = Router(policy).route(request, Caller("dev"), NOW)
-    assert isinstance(decision, Decision)
-    return decision
-
-
 def with_routing(text: str) -> Policy:
     return parse_policy(
         DEFAULT_POLICY_PATH.read_text().replace(
@@ -43,6 +37,16 @@ def with_routing(text: str) -> Policy:
         ),
         Path("p.toml"),
     ).policy
+
+
+TRAINED = with_routing('classifier = "trained"')
+SIGNALS = with_routing('classifier = "signals"')
+
+
+def route(request: Request, policy: Policy = TRAINED) -> Decision:
+    decision = Router(policy).route(request, Caller("dev"), NOW)
+    assert isinstance(decision, Decision)
+    return decision
 
 
 def test_the_weights_reproduce_the_probabilities_the_training_script_wrote() -> None:
@@ -110,13 +114,43 @@ def test_inline_completions_stay_on_the_cheapest_tier() -> None:
     assert not any("trained model" in r for r in decision.reasons)
 
 
-def test_the_trained_classifier_is_the_default_and_signals_can_be_chosen() -> None:
-    assert DEFAULT.routing.classifier == "trained"
-    signals = with_routing('classifier = "signals"')
-    assert signals.routing.classifier == "signals"
-    decision = route(MIGRATION, signals)
+def test_the_signals_alone_can_be_chosen() -> None:
+    assert SIGNALS.routing.classifier == "signals"
+    decision = route(MIGRATION, SIGNALS)
     assert not any("trained" in r for r in decision.reasons)
     assert any(r.startswith("score ") for r in decision.reasons)
+
+
+def test_combined_is_the_default_and_takes_the_more_capable_tier() -> None:
+    assert DEFAULT.routing.classifier == "combined"
+    # Short and without context: the model never saw a hard request like it and
+    # sends it to the cheapest tier; the signals see a sign of depth.
+    short = Request(RequestKind.CHAT, "Should we fence the lease holder or use etcd?")
+    assert route(short).tier == "fast"
+    assert route(short, SIGNALS).tier == "standard"
+    kept = route(short, DEFAULT)
+    assert kept.tier == "standard"
+    assert kept.reasons[-1] == "trained classifier -> tier fast, kept tier standard"
+    assert any(r.startswith("score ") for r in kept.reasons)
+    assert any(r.startswith("toward fast: ") for r in kept.reasons)
+
+
+def test_combined_raises_the_signals_tier_where_the_model_says_more() -> None:
+    request = Request(
+        RequestKind.CHAT,
+        "Summarise what changed in this diff.",
+        attached_files=("CHANGES.diff",),
+        context_tokens=5_000,
+    )
+    signals = route(request, SIGNALS)
+    trained = route(request)
+    combined = route(request, DEFAULT)
+    order = DEFAULT.tier_order()
+    assert combined.tier == max(signals.tier, trained.tier, key=order.index)
+    assert order.index(trained.tier) > order.index(signals.tier)
+    assert combined.reasons[-1] == (
+        f"trained classifier -> tier {trained.tier}, raised from {signals.tier}"
+    )
 
 
 def test_an_unknown_classifier_is_a_policy_error() -> None:
@@ -166,5 +200,6 @@ def test_the_trained_path_does_not_search_the_signals(
 
     monkeypatch.setattr("llmops_ls.routing.features.find_signals", fail)
     assert route(MIGRATION).tier == "frontier"
-    with pytest.raises(AssertionError, match="signals searched"):
-        route(MIGRATION, with_routing('classifier = "signals"'))
+    for policy in (SIGNALS, DEFAULT):
+        with pytest.raises(AssertionError, match="signals searched"):
+            route(MIGRATION, policy)

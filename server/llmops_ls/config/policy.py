@@ -287,13 +287,14 @@ class Routing(_Strict):
         "otherwise; `ignore` always keeps the router's tier. Budgets apply after it "
         "either way.",
     )
-    classifier: Literal["trained", "signals"] = Field(
-        "trained",
-        description="How a request's tier is chosen: `trained`, a linear model over "
-        "the request's words, kind and size, fitted on labelled requests (needs "
-        "exactly three tiers, cheapest first; other policies fall back to "
-        "`signals`); `signals`, hand-written signal families scored against each "
-        "tier's `min_score`. Inline completions go to the cheapest tier either way.",
+    classifier: Literal["combined", "trained", "signals"] = Field(
+        "combined",
+        description="How a request's tier is chosen: `signals`, hand-written signal "
+        "families scored against each tier's `min_score`; `trained`, a linear model "
+        "over the request's words, kind and size, fitted on labelled requests; "
+        "`combined`, the more capable of the two. `trained` and `combined` need "
+        "exactly three tiers, cheapest first, and otherwise fall back to `signals`. "
+        "Inline completions go to the cheapest tier either way.",
     )
 
 

@@ -24,6 +24,7 @@ from llmops_ls.errors import UnknownTierError
 from llmops_ls.routing.budgets import BudgetScope, SpendSource, window
 from llmops_ls.routing.classifier import Classification, classify
 from llmops_ls.routing.features import (
+    Features,
     Request,
     RequestKind,
     TokenCounter,
@@ -142,7 +143,7 @@ class Router:
         self.trained: TierModel | None = None
         #: Why the policy's choice of the trained classifier could not be followed.
         self.trained_note: str | None = None
-        if policy.routing.classifier == "trained":
+        if policy.routing.classifier in ("trained", "combined"):
             model = load_tier_model()
             if len(model.tiers) == len(self.order):
                 self.trained = model
@@ -162,28 +163,7 @@ class Router:
         requested = request.requested_tier
         if requested is not None and requested not in self.policy.tiers:
             raise UnknownTierError(requested, tuple(self.order))
-        trained = self.trained
-        if trained is not None and request.kind is not RequestKind.INLINE_COMPLETION:
-            # The signal families are most of the cost of routing: searched only for
-            # a model that reads them.
-            features = extract(request, self.count, signals=trained.uses_signals)
-            verdict = trained.decide(
-                request,
-                features,
-                classify(features, request.prompt) if trained.uses_signals else None,
-            )
-            # The model's tiers are the policy's, cheapest first (checked on load).
-            tier = self.order[verdict.tier]
-            score = verdict.score
-            reasons = [*verdict.reasons, f"trained classifier -> tier {tier}"]
-        else:
-            features = extract(request, self.count)
-            classification = classify(features, request.prompt)
-            score = classification.score
-            reasons = list(classification.reasons)
-            if self.trained_note is not None:
-                reasons.append(self.trained_note)
-            tier = self.signals_tier(classification, reasons)
+        features, tier, score, reasons = self._classify(request)
         if requested is not None:
             tier = self._requested(requested, tier, reasons)
 
@@ -219,6 +199,52 @@ class Router:
             requested_tier=requested,
         )
         return decision
+
+    def _classify(self, request: Request) -> tuple[Features, str, float, list[str]]:
+        """Features, tier, score and reasons, by the policy's classifier."""
+        trained = self.trained
+        if trained is None or request.kind is RequestKind.INLINE_COMPLETION:
+            features = extract(request, self.count)
+            classification = classify(features, request.prompt)
+            reasons = list(classification.reasons)
+            if self.trained_note is not None:
+                reasons.append(self.trained_note)
+            tier = self.signals_tier(classification, reasons)
+            return features, tier, classification.score, reasons
+        if self.policy.routing.classifier == "trained":
+            # The signal families are most of the cost of routing: searched only for
+            # a model that reads them.
+            features = extract(request, self.count, signals=trained.uses_signals)
+            verdict = trained.decide(
+                request,
+                features,
+                classify(features, request.prompt) if trained.uses_signals else None,
+            )
+            # The model's tiers are the policy's, cheapest first (checked on load).
+            tier = self.order[verdict.tier]
+            reasons = [*verdict.reasons, f"trained classifier -> tier {tier}"]
+            return features, tier, verdict.score, reasons
+        # Combined: the more capable of the two tiers. The model catches hard tasks
+        # worded unlike any signal; the signals catch short requests without context,
+        # which the model sends to the cheapest tier (it never saw a hard one).
+        features = extract(request, self.count)
+        classification = classify(features, request.prompt)
+        reasons = list(classification.reasons)
+        tier = self.signals_tier(classification, reasons)
+        if tier == self.order[-1]:
+            # Nothing to raise: the model is not consulted.
+            return features, tier, classification.score, reasons
+        verdict = trained.decide(request, features, classification)
+        reasons.extend(verdict.reasons)
+        model_tier = self.order[verdict.tier]
+        if verdict.tier > self.order.index(tier):
+            reasons.append(
+                f"trained classifier -> tier {model_tier}, raised from {tier}"
+            )
+            tier = model_tier
+        else:
+            reasons.append(f"trained classifier -> tier {model_tier}, kept tier {tier}")
+        return features, tier, max(classification.score, verdict.score), reasons
 
     def signals_tier(self, classification: Classification, reasons: list[str]) -> str:
         """The tier the hand-written signals choose, its steps added to `reasons`."""

@@ -147,10 +147,9 @@ class TierModel:
         n = len(logits)
         norm = 1.0
         if hits:
-            columns = list(zip(*hits, strict=True))
-            norm = math.sqrt(math.fsum(columns[0]))
+            norm = math.sqrt(sum([e[0] for e in hits]))
             for i in range(n):
-                logits[i] += math.fsum(columns[1 + i]) / norm
+                logits[i] += sum([e[1 + i] for e in hits]) / norm
         for value, (_, weights) in zip(dense, self.dense, strict=True):
             if value:
                 for i in range(n):
