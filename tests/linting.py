@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from llmops_ls import catalog
 from llmops_ls.linter.engine import LintResult, lint_paths
 from llmops_ls.linter.finding import Finding
 from llmops_ls.linter.resultcache import ResultCache
@@ -35,3 +39,14 @@ def run_lint(
     settings = settings or LintSettings()
     workspace = Workspace(root, exclude=settings.exclude)
     return lint_paths(workspace, paths, settings, cache=cache)
+
+
+def on_shipped_catalogue_day(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
+    """Make the policy rules' "today" the shipped catalogue's date; that date.
+
+    Deprecation warnings and policy-stale-catalogue then say what they said on the
+    day the catalogue was checked, whatever the day the tests run.
+    """
+    day = catalog.load().catalogue_date
+    monkeypatch.setattr(catalog, "utc_today", lambda: day)
+    return day

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linting import run_lint, write_tree
+from linting import on_shipped_catalogue_day, run_lint, write_tree
 from llmops_ls.linter import catalogue, checks
 from llmops_ls.linter.registry import CHECKS
 from llmops_ls.rules_doc import index_markdown, rule_markdown
@@ -31,7 +31,11 @@ def test_every_rule_has_a_check_and_every_check_a_rule() -> None:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
-def test_bad_example_triggers_the_rule(rule: catalogue.Rule, tmp_path: Path) -> None:
+def test_bad_example_triggers_the_rule(
+    rule: catalogue.Rule, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The policy examples are dated: read on the day the shipped catalogue was.
+    on_shipped_catalogue_day(monkeypatch)
     (tmp_path / ".git").mkdir()
     write_tree(tmp_path, dict(rule.example.files))
     write_tree(tmp_path, {rule.example.path: rule.example.bad_content()})
@@ -40,7 +44,10 @@ def test_bad_example_triggers_the_rule(rule: catalogue.Rule, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
-def test_good_example_does_not_trigger_it(rule: catalogue.Rule, tmp_path: Path) -> None:
+def test_good_example_does_not_trigger_it(
+    rule: catalogue.Rule, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_shipped_catalogue_day(monkeypatch)
     (tmp_path / ".git").mkdir()
     write_tree(tmp_path, dict(rule.example.files))
     write_tree(tmp_path, {rule.example.path: rule.example.good})

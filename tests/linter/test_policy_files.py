@@ -5,13 +5,21 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from linting import LintFiles, run_lint, write_tree
+import pytest
+
+from linting import LintFiles, on_shipped_catalogue_day, run_lint, write_tree
 from llmops_ls.linter.finding import Severity
 from llmops_ls.linter.fixes import apply_fixes
 from llmops_ls.linter.kinds import Tool, classify
 from llmops_ls.linter.settings import LintSettings
 
 UNPINNED = '[tiers.fast]\nmodels = ["gpt-5.4-mini", "gemini-3.5-flash-lite"]\n'
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
+    """The lists of findings below hold on the shipped catalogue's day, not later."""
+    return on_shipped_catalogue_day(monkeypatch)
 
 
 def test_policy_files_are_classified_by_name() -> None:
@@ -57,8 +65,8 @@ def test_alias_fix_pins_the_snapshot(lint_files: LintFiles) -> None:
     assert '"gpt-5.4-mini-2026-03-17", "gemini-3.5-flash-lite"' in fixed
 
 
-def _soon_deprecated_policy() -> str:
-    soon = datetime.date.today() + datetime.timedelta(days=30)
+def _soon_deprecated_policy(today: datetime.date) -> str:
+    soon = today + datetime.timedelta(days=30)
     return (
         '[tiers.fast]\nmodels = ["acme-1-20250101", "gemini-3.5-flash-lite"]\n'
         '[[models]]\nid = "acme-1-20250101"\nprovider = "acme"\n'
@@ -67,17 +75,19 @@ def _soon_deprecated_policy() -> str:
     )
 
 
-def test_model_deprecated_soon_is_a_warning(lint_files: LintFiles) -> None:
-    (finding,) = lint_files({"llmops-policy.toml": _soon_deprecated_policy()})
+def test_model_deprecated_soon_is_a_warning(
+    lint_files: LintFiles, today: datetime.date
+) -> None:
+    (finding,) = lint_files({"llmops-policy.toml": _soon_deprecated_policy(today)})
     assert finding.rule == "policy-deprecated-model"
     assert finding.severity is Severity.WARNING
 
 
 def test_severity_chosen_in_settings_applies_to_soon_deprecated_models(
-    tmp_path: Path,
+    tmp_path: Path, today: datetime.date
 ) -> None:
     (tmp_path / ".git").mkdir()
-    write_tree(tmp_path, {"llmops-policy.toml": _soon_deprecated_policy()})
+    write_tree(tmp_path, {"llmops-policy.toml": _soon_deprecated_policy(today)})
     settings = LintSettings(severity={"policy-deprecated-model": Severity.ERROR})
     (finding,) = run_lint(tmp_path, settings).findings
     assert finding.severity is Severity.ERROR

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp.helpers import open_file, replace_all, start, wait_for_diagnostics
+from lsp.helpers import SERVER_ENV, open_file, replace_all, start, wait_for_diagnostics
+
+#: The server with "today" on the shipped catalogue's date: the findings listed below
+#: are those of that day, not of a later one when the catalogue has aged
+#: (policy-stale-catalogue) or a model's deprecation nears.
+ON_CATALOGUE_DAY_COMMAND = [
+    sys.executable,
+    "-c",
+    "from llmops_ls import catalog\n"
+    "day = catalog.load().catalogue_date\n"
+    "catalog.utc_today = lambda: day\n"
+    "from llmops_ls.cli import main\n"
+    "raise SystemExit(main(['serve']))",
+]
 
 POLICY = """[tiers.fast]
 models = ["gpt-5.4-mini", "gemini-3.5-flash-lite"]
@@ -21,6 +37,22 @@ models = ["gpt-5.4-mini-2026-03-17", "gemini-3.5-flash-lite"]
 [tiers.frontier]
 models = ["claude-opus-4-7-20260416", "gpt-5.5-2026-04-23"]
 """
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=ON_CATALOGUE_DAY_COMMAND, server_env=SERVER_ENV
+    )
+)
+async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    """A client connected to a server dated on the shipped catalogue's day."""
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        del params
+
+    yield
+    await lsp_client.shutdown_session()
 
 
 async def test_policy_problems_are_published_on_their_values_and_cleared(
