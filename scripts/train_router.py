@@ -1,7 +1,8 @@
 """Train a tier classifier for routing and measure it leave-one-set-out.
 
 Usage: .venv/bin/python scripts/train_router.py [--write] [--candidates a,b,...]
-(needs scikit-learn: `pip install -e .[train]`)
+       [--json FILE] [--forward [--first-runs FILE]]
+(needs scikit-learn: `pip install -e '.[train]'`)
 
 Protocol, fixed before any model was fitted:
 
@@ -40,6 +41,18 @@ Protocol, fixed before any model was fitted:
   blind (52.5, 70.0, 55.0, 65.0, 65.0, 60.0 %) are the honest reference.
 - The shipped model (if any) is refitted on all six sets, with C and t chosen by the
   same leave-one-set-out loss over all six.
+
+Added after the first leave-one-set-out table, to compare with the hand router as it
+met each set: `--forward` fits each candidate only on the sets written before the one
+it is tested on (with requests.jsonl alone, its splits stand in for the inner sets),
+and with `--first-runs` (from scripts/first_run_tiers.py) prints the hand router of
+the commit that added each set, and the more capable of its tier and the model's.
+
+Outcome: `text/asym` is shipped (`--write`). Alone, it beats the hand router's first
+runs on every set forward in time, but it sends every short request without context to
+the cheapest tier, since no hard task in the sets comes without one; the policy's
+default is therefore `combined`, the more capable of its tier and the signals'. Figures
+and reasons: docs/routing.md.
 """
 
 from __future__ import annotations
