@@ -72,6 +72,9 @@ try {
   await marker.first().waitFor();
   step("diagnostic shown");
   result.problems = await texts(page.locator(".markers-panel .monaco-list-row"));
+  result.problemIcons = await page
+    .locator(".markers-panel .monaco-list-row .marker-icon")
+    .evaluateAll((icons) => icons.map((icon) => icon.className));
   await screenshot("problems");
 
   if (options.inline) {

@@ -170,6 +170,8 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     (data / "User").mkdir(parents=True)
     settings = {
         "llmops-ls.serverPath": str(server),
+        # Reaches the server as its editor settings: LL201 is an error by default.
+        "llmops-ls.lint.severity": {"LL201": "warning"},
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "security.workspace.trust.enabled": False,
@@ -286,6 +288,12 @@ def test_problems_panel_lists_the_missing_import_with_its_code(
     assert "[Ln 3, Col 18]" in rows[0]
 
 
+def test_lint_settings_reach_the_server(session: Session) -> None:
+    _completed(session, "diagnostic shown")
+    icons = session.seen["problemIcons"]
+    assert icons and all("warning" in icon.split() for icon in icons), icons
+
+
 def test_inline_completion_is_ghost_text_and_tab_accepts_it(
     session: Session,
 ) -> None:
@@ -303,7 +311,10 @@ def test_inline_completion_is_ghost_text_and_tab_accepts_it(
 def test_ask_streams_the_answer_at_the_picked_tier(session: Session) -> None:
     _completed(session, "answer shown")
     assert session.seen["tiersOffered"] == ["Auto", *session.models]
-    output = "\n".join(session.seen["askOutput"])
+    # The whole channel, as VS Code keeps it on disk: the panel shows only its end.
+    logs = sorted(session.logs.rglob("*llmops-ls Ask.log"))
+    assert logs, f"no Ask output channel under {session.logs}"
+    output = logs[-1].read_text(encoding="utf-8")
     assert f"> {QUESTION}" in output
     assert "(attached: CLAUDE.md)" in output
     assert f"answer from {session.models['frontier']}" in output
