@@ -203,3 +203,17 @@ def test_the_trained_path_does_not_search_the_signals(
     for policy in (SIGNALS, DEFAULT):
         with pytest.raises(AssertionError, match="signals searched"):
             route(MIGRATION, policy)
+
+
+def test_the_weights_are_read_only_when_a_request_needs_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fail() -> TierModel:
+        raise AssertionError("weights read")
+
+    monkeypatch.setattr("llmops_ls.routing.router.load_tier_model", fail)
+    router = Router(DEFAULT)
+    inline = Request(RequestKind.INLINE_COMPLETION, "def f(", context_tokens=300)
+    assert isinstance(router.route(inline, Caller("dev"), NOW), Decision)
+    with pytest.raises(AssertionError, match="weights read"):
+        router.route(DEFINITION, Caller("dev"), NOW)

@@ -139,19 +139,8 @@ class Router:
         self.order = policy.tier_order()
         self.spend = spend
         self.count = count
-        #: The trained classifier when the policy chooses it and has as many tiers.
-        self.trained: TierModel | None = None
         #: Why the policy's choice of the trained classifier could not be followed.
         self.trained_note: str | None = None
-        if policy.routing.classifier in ("trained", "combined"):
-            model = load_tier_model()
-            if len(model.tiers) == len(self.order):
-                self.trained = model
-            else:
-                self.trained_note = (
-                    f"trained classifier not used: it knows {len(model.tiers)} tiers, "
-                    f"the policy has {len(self.order)}; signals used"
-                )
 
     def route(
         self, request: Request, caller: Caller, now: datetime.datetime
@@ -200,10 +189,29 @@ class Router:
         )
         return decision
 
+    def trained(self) -> TierModel | None:
+        """The trained classifier when the policy chooses it and has as many tiers.
+
+        Loaded on first use (a few milliseconds, once per process), so that a server
+        that only completes inline never reads it.
+        """
+        if self.policy.routing.classifier == "signals":
+            return None
+        model = load_tier_model()
+        if len(model.tiers) == len(self.order):
+            return model
+        self.trained_note = (
+            f"trained classifier not used: it knows {len(model.tiers)} tiers, "
+            f"the policy has {len(self.order)}; signals used"
+        )
+        return None
+
     def _classify(self, request: Request) -> tuple[Features, str, float, list[str]]:
         """Features, tier, score and reasons, by the policy's classifier."""
-        trained = self.trained
-        if trained is None or request.kind is RequestKind.INLINE_COMPLETION:
+        trained = (
+            None if request.kind is RequestKind.INLINE_COMPLETION else self.trained()
+        )
+        if trained is None:
             features = extract(request, self.count)
             classification = classify(features, request.prompt)
             reasons = list(classification.reasons)
