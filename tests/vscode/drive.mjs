@@ -115,6 +115,28 @@ try {
     result.askOutput = await texts(page.locator(".output-view .view-line"));
     await screenshot("ask");
   }
+
+  if (options.cancel) {
+    // A slow answer: Cancel on the progress notification while it streams.
+    await command("llmops-ls: Ask");
+    await page.locator(".quick-input-widget", { hasText: "is attached" }).waitFor();
+    await page.locator(".quick-input-widget input").fill(options.cancel.question);
+    await page.keyboard.press("Enter");
+    await page
+      .locator(".quick-input-list .monaco-list-row", { hasText: options.cancel.tier })
+      .first()
+      .click();
+    const output = page.locator(".output-view .view-lines");
+    await output.filter({ hasText: options.cancel.streamed }).first().waitFor();
+    step("streaming");
+    await page
+      .locator(".notifications-toasts .monaco-button", { hasText: "Cancel" })
+      .first()
+      .click();
+    await output.filter({ hasText: "[cancelled]" }).first().waitFor();
+    step("cancelled");
+    await screenshot("cancelled");
+  }
 } catch (error) {
   result.error = String(error && error.stack ? error.stack : error);
   await screenshot("failure");

@@ -12,6 +12,7 @@ under CI, where a missing toolchain is a failure.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -30,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from integration.upstream import Upstream
+from integration.upstream import Upstream, _Handler
 from lsp.assistant_helpers import KEY, write_policy
 
 HERE = Path(__file__).resolve().parent
@@ -47,6 +48,31 @@ DRIVE_SECONDS = 180
 CLAUDE_MD = "# Project\n\nAPI conventions: @docs/api-conventions.md\n"
 TYPED = "Always run the "
 QUESTION = "Is this file any good?"
+SLOW_QUESTION = "slow-please: explain the imports"
+
+
+class _SlowChatHandler(_Handler):
+    """The recording upstream, streaming a chat slowly when it holds the marker."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length)
+        request = json.loads(body)
+        if self.recorded.slow_marker in body and request.get("stream"):
+            with self.recorded.lock:
+                self.recorded.bodies.append(body)
+            self._slow(str(request.get("model")))
+            return
+        self.rfile = io.BytesIO(body)
+        super().do_POST()
+
+
+def _slow_chat_upstream() -> Upstream:
+    upstream = Upstream()
+    upstream._server.RequestHandlerClass = type(
+        "Handler", (_SlowChatHandler,), {"recorded": upstream.recorded}
+    )
+    return upstream.start()
 
 
 def _missing_toolchain() -> str | None:
@@ -146,7 +172,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     (workspace / "CLAUDE.md").write_text(CLAUDE_MD, encoding="utf-8")
     telemetry = base / "telemetry.db"
 
-    upstream = Upstream().start()
+    upstream = _slow_chat_upstream()
     policy = write_policy(base, upstream.base_url)
     # The developer's `llmops-ls`: this checkout's server, with the gateway settings a
     # developer would have in their environment.
@@ -231,6 +257,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             "timeoutMs": 60000,
             "inline": {"type": TYPED},
             "ask": {"question": QUESTION, "tier": "frontier"},
+            "cancel": {"question": SLOW_QUESTION, "tier": "standard", "streamed": "t3"},
         }
         driven = subprocess.run(
             [str(NODE), str(HERE / "drive.mjs"), json.dumps(options)],
@@ -320,3 +347,15 @@ def test_ask_streams_the_answer_at_the_picked_tier(session: Session) -> None:
     assert f"answer from {session.models['frontier']}" in output
     assert f"routed to tier frontier, model {session.models['frontier']}" in output
     assert "tier frontier requested" in output
+
+
+def test_ask_cancel_closes_the_gateway_request(session: Session) -> None:
+    _completed(session, "cancelled")
+    steps = {s["name"]: s["ms"] for s in session.seen["steps"]}
+    assert steps["streaming"] <= steps["cancelled"]
+    # The server hung up on the upstream: the answer would otherwise stream for
+    # minutes (2,000 chunks 50 ms apart).
+    deadline = time.monotonic() + 5
+    while not session.upstream.recorded.slow_closed_at and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert session.upstream.recorded.slow_closed_at
