@@ -460,7 +460,9 @@ def forward(
     columns: list[tuple[str, Candidate | None, bool]] = []
     if first_runs is not None:
         columns.append(("hand, first run", None, False))
-    for name in names:
+    # The others read the hand router as it is now, tuned on every set.
+    clean = [n for n in names if not CANDIDATES[n].signals]
+    for name in [n for n in clean if CANDIDATES[n].combine == "none"]:
         columns.append((name, CANDIDATES[name], False))
         if first_runs is not None:
             columns.append((f"combined: hand, {name}", CANDIDATES[name], True))
