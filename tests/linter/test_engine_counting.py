@@ -97,3 +97,19 @@ def test_a_file_under_the_budget_in_bytes_starts_nothing(
     workspace = Workspace(root)
     assert engine._uncounted(workspace, workspace.discover(), roomy) == set()
     assert tokens.requests_made() == 0
+
+
+def test_with_little_else_to_lint_the_count_is_made_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files: dict[str, str | bytes] = {
+        ".cursor/rules/big.mdc": RULE.format(i=0) + "Prefer small functions. " * 60,
+        ".cursor/rules/small.mdc": RULE.format(i=1),
+    }
+    write_tree(tmp_path / "project", files)
+    monkeypatch.setattr(tokens, "_start_worker", lambda *args: None)
+    result = engine.lint_paths(Workspace(tmp_path / "project"), None, BUDGETS)
+    assert [f.path for f in result.findings if f.rule == "token-budget"] == [
+        ".cursor/rules/big.mdc"
+    ]
+    assert tokens.loaded_encodings() == {tokens.DEFAULT_ENCODING}
