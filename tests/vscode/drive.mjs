@@ -7,7 +7,7 @@
 //
 // Prints one JSON object on stdout: what was seen, and `error` when a step failed.
 import { chromium } from "playwright-core";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const options = JSON.parse(process.argv[2]);
@@ -136,6 +136,24 @@ try {
     await output.filter({ hasText: "[cancelled]" }).first().waitFor();
     step("cancelled");
     await screenshot("cancelled");
+  }
+
+  if (options.breakServer) {
+    // A window whose settings point at no executable: the extension says why the
+    // server cannot start, with the fix. (code-server does not watch the settings
+    // file for changes made behind its back, so the window is reloaded.)
+    const settings = JSON.parse(readFileSync(options.breakServer.settings, "utf-8"));
+    settings["llmops-ls.serverPath"] = options.breakServer.serverPath;
+    writeFileSync(options.breakServer.settings, JSON.stringify(settings));
+    await page.reload();
+    await page.locator(".monaco-workbench").waitFor();
+    const toast = page.locator(".notifications-toasts .notification-list-item", {
+      hasText: "cannot start the language server",
+    });
+    await toast.first().waitFor();
+    step("cannot start shown");
+    result.cannotStart = (await texts(toast.first())).join("");
+    await screenshot("cannot-start");
   }
 } catch (error) {
   result.error = String(error && error.stack ? error.stack : error);

@@ -258,6 +258,10 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             "inline": {"type": TYPED},
             "ask": {"question": QUESTION, "tier": "frontier"},
             "cancel": {"question": SLOW_QUESTION, "tier": "standard", "streamed": "t3"},
+            "breakServer": {
+                "settings": str(data / "User" / "settings.json"),
+                "serverPath": str(base / "bin" / "no-such-llmops-ls"),
+            },
         }
         driven = subprocess.run(
             [str(NODE), str(HERE / "drive.mjs"), json.dumps(options)],
@@ -341,7 +345,7 @@ def test_ask_streams_the_answer_at_the_picked_tier(session: Session) -> None:
     # The whole channel, as VS Code keeps it on disk: the panel shows only its end.
     logs = sorted(session.logs.rglob("*llmops-ls Ask.log"))
     assert logs, f"no Ask output channel under {session.logs}"
-    output = logs[-1].read_text(encoding="utf-8")
+    output = "\n".join(log.read_text(encoding="utf-8") for log in logs)
     assert f"> {QUESTION}" in output
     assert "(attached: CLAUDE.md)" in output
     assert f"answer from {session.models['frontier']}" in output
@@ -359,3 +363,13 @@ def test_ask_cancel_closes_the_gateway_request(session: Session) -> None:
     while not session.upstream.recorded.slow_closed_at and time.monotonic() < deadline:
         time.sleep(0.05)
     assert session.upstream.recorded.slow_closed_at
+
+
+def test_a_server_that_cannot_start_is_reported_with_the_fix(
+    session: Session,
+) -> None:
+    _completed(session, "cannot start shown")
+    message = session.seen["cannotStart"]
+    assert "no-such-llmops-ls does not exist or is not executable" in message
+    assert "pip install llmops-ls" in message
+    assert "llmops-ls.serverPath" in message
