@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
@@ -203,6 +202,8 @@ def _suggest_key(key: str, schema: Schema) -> tuple[str | None, bool]:
             return name, True
         if folded == low.replace("-", "").replace("_", ""):
             return name, False
+    import difflib  # on first need: most keys are known, and it imports heapq too
+
     close = difflib.get_close_matches(key.lower(), list(lowered), n=2, cutoff=0.75)
     if len(close) == 1:
         return lowered[close[0]], False
@@ -366,6 +367,8 @@ def _suggest_value(text: str, allowed: tuple[str, ...]) -> tuple[str | None, boo
     for value in allowed:
         if value.lower().replace("-", "").replace("_", "") == folded:
             return value, False
+    import difflib
+
     close = difflib.get_close_matches(
         text.lower(), [a.lower() for a in allowed], n=2, cutoff=0.7
     )
