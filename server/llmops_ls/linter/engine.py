@@ -64,7 +64,9 @@ def lint_paths(
 
     With `jobs` above 1 and enough files, the files are shared out between forked
     worker processes; the documents then stay in the workers and `files` is empty
-    (`files_checked` still counts them). With a `cache`, files whose inputs have
+    (`files_checked` still counts them). A run that must load the token vocabulary
+    lints in this process instead, beside a worker process loading it (see
+    `_lint_counting`). With a `cache`, files whose inputs have
     not changed since it was written keep their findings without being linted (nor
     kept in `files`), and the cache is brought up to date and saved.
     """
