@@ -47,7 +47,9 @@ function workspaceFolderPath(): string | undefined {
 
 async function startClient(context: vscode.ExtensionContext, ask: Ask): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const resolution = resolveServer(config.get<string>("serverPath", "llmops-ls"), workspaceFolderPath());
+  const serverPath = config.get<string>("serverPath", "llmops-ls");
+  output?.info(`llmops-ls.serverPath: ${serverPath} (${settingOrigin(config, "serverPath")})`);
+  const resolution = resolveServer(serverPath, workspaceFolderPath());
   if (!resolution.ok) {
     reportCannotStart(resolution.reason);
     return;
@@ -90,6 +92,21 @@ async function startClient(context: vscode.ExtensionContext, ask: Ask): Promise<
   output?.info(`started ${resolution.command} ${args.join(" ")}`);
 }
 
+/** Which settings scope a value comes from, for the log. */
+function settingOrigin(config: vscode.WorkspaceConfiguration, key: string): string {
+  const inspected = config.inspect(key);
+  if (inspected?.workspaceFolderValue !== undefined) {
+    return "workspace folder settings";
+  }
+  if (inspected?.workspaceValue !== undefined) {
+    return "workspace settings";
+  }
+  if (inspected?.globalValue !== undefined) {
+    return "user settings";
+  }
+  return "default";
+}
+
 function reportCannotStart(reason: string): void {
   const message = cannotStartMessage(reason);
   output?.error(message);
@@ -98,6 +115,19 @@ function reportCannotStart(reason: string): void {
       void vscode.commands.executeCommand("workbench.action.openSettings", `${SECTION}.serverPath`);
     }
   });
+}
+
+/** Starts and stops one at a time, so that two servers never run side by side. */
+let lifecycle: Promise<void> = Promise.resolve();
+
+function restartClient(context: vscode.ExtensionContext, ask: Ask): Promise<void> {
+  lifecycle = lifecycle
+    .then(async () => {
+      await stopClient();
+      await startClient(context, ask);
+    })
+    .catch((error: unknown) => output?.error(`llmops-ls: restart failed: ${String(error)}`));
+  return lifecycle;
 }
 
 async function stopClient(): Promise<void> {
@@ -119,25 +149,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("llmops-ls.ask", (question?: string, tier?: string) =>
       ask.run(question, tier),
     ),
-    vscode.commands.registerCommand("llmops-ls.restart", async () => {
-      await stopClient();
-      await startClient(context, ask);
-    }),
+    vscode.commands.registerCommand("llmops-ls.restart", () => restartClient(context, ask)),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
-      // Lint and hover settings reach the running server; these need a new one.
-      const restart = ["serverPath", "serverArgs", "inlineCompletion.allFiles"].some((key) =>
-        event.affectsConfiguration(`${SECTION}.${key}`),
-      );
+      if (event.affectsConfiguration(SECTION)) {
+        output?.info("llmops-ls settings changed");
+      }
+      // Lint and hover settings reach the running server; these need a new one, and
+      // a server that could not start is tried again.
+      const restart =
+        (client === undefined && event.affectsConfiguration(SECTION)) ||
+        ["serverPath", "serverArgs", "inlineCompletion.allFiles"].some((key) =>
+          event.affectsConfiguration(`${SECTION}.${key}`),
+        );
       if (restart) {
-        await stopClient();
-        await startClient(context, ask);
+        await restartClient(context, ask);
       }
     }),
   );
-  await startClient(context, ask);
+  await restartClient(context, ask);
 }
 
 /** Called by VS Code on shutdown: stop the server. */
 export async function deactivate(): Promise<void> {
-  await stopClient();
+  lifecycle = lifecycle.then(stopClient);
+  await lifecycle;
 }
