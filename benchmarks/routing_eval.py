@@ -62,6 +62,14 @@ scored 0.95 but was held at standard as specified construction. Six blind runs o
 router reworked after each (52.5, 70.0, 55.0, 65.0, 65.0, 60.0 %) do not climb:
 hand-written signals have reached what they can do on new wording.
 
+A trained classifier followed (`--classifier trained`, and `combined`, the more
+capable tier of it and the signals, the default; see docs/routing.md), fitted on all
+the sets above. `routing/unseen6.jsonl` (z001-z040) and `routing/unseen7.jsonl`
+(q001-q040) were then written blind by two more authors and run once with each
+classifier: combined 55.0 % and 65.0 %, with 0 of 11 and 1 of 12 hard tasks (not
+inline completions) sent lower; signals 62.5 % and 65.0 % (1 and 2 lower); trained
+67.5 % and 72.5 % (1 and 2 lower, three of them to the cheapest tier).
+
 Tokens are counted exactly with o200k, as the server and `llmops-ls route` count them
 (`--estimate-tokens` uses the chars/4 fallback instead). Routing uses the embedded
 default policy, no budgets, and a fixed developer. Cost is the catalogue list price of
