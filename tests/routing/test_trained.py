@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,30 @@ def test_the_weights_are_read_only_when_a_request_needs_them(
     assert isinstance(router.route(inline, Caller("dev"), NOW), Decision)
     with pytest.raises(AssertionError, match="weights read"):
         router.route(DEFINITION, Caller("dev"), NOW)
+
+
+def test_the_reasons_do_not_depend_on_the_process_hash_seed() -> None:
+    # Terms seen together in training carry equal weights: which of them a reason
+    # names, and the order the logits are summed in, must not follow set order.
+    import subprocess
+    import sys
+
+    script = (
+        "from llmops_ls.routing.features import Request, RequestKind, extract\n"
+        "from llmops_ls.routing.trained import load\n"
+        "r = Request(RequestKind.CHAT, 'Give me the git command to undo my last "
+        "commit but keep the changes.')\n"
+        "v = load().decide(r, extract(r, signals=False))\n"
+        "print(repr(v.probabilities), v.reasons)\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outputs) == 1, outputs

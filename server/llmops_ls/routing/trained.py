@@ -140,8 +140,12 @@ class TierModel:
         if len(dense) != len(self.dense):
             raise ValueError(f"{len(dense)} dense inputs for {len(self.dense)} weights")
         tokens = _TOKEN.findall(text.lower())
-        grams = set(tokens)
-        grams.update(map(" ".join, itertools.pairwise(tokens)))
+        # Deduplicated in the order of the text, not of a set (which follows the hash
+        # seed): the logits then add up alike in every process, and a reason names the
+        # same of equal pulls.
+        grams = dict.fromkeys(
+            itertools.chain(tokens, map(" ".join, itertools.pairwise(tokens)))
+        )
         hits = [e for e in map(self.terms.get, grams) if e is not None]
         logits = list(self.intercept)
         n = len(logits)
