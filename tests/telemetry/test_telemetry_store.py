@@ -84,6 +84,21 @@ def test_store_newer_than_the_code_is_refused(
         TelemetryStore(path)
 
 
+def test_a_refused_newer_store_is_named_by_its_path(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "t.db"
+    TelemetryStore(path).close()
+    newer_release_migrated(path, 99, 99)
+    with pytest.raises(RuntimeError) as refused:
+        TelemetryStore(path)
+    assert str(refused.value).startswith(f"telemetry store {path} has schema 99")
+    with caplog.at_level("WARNING", logger=store_module.__name__):
+        assert TelemetryStore.open_read_only(path) is None
+    assert "Connection" not in caplog.text
+    assert f"telemetry store {path} has schema 99" in caplog.text
+
+
 def test_newer_store_marked_usable_by_this_release_is_used_as_it_is(
     tmp_path: Path,
 ) -> None:

@@ -522,8 +522,10 @@ def _check_usable(conn: sqlite3.Connection, current: int) -> None:
     ).fetchone()
     usable_from = int(row[0]) if row and str(row[0]).isdigit() else current
     if usable_from > SCHEMA_VERSION:
+        # The connection itself does not show which file it opened.
+        name = conn.execute("PRAGMA database_list").fetchone()[2]
         raise RuntimeError(
-            f"telemetry store {conn} has schema {current}, which llmops-ls with "
+            f"telemetry store {name} has schema {current}, which llmops-ls with "
             f"schema {SCHEMA_VERSION} cannot use (it needs {usable_from} or later); "
             "upgrade llmops-ls"
         )
