@@ -245,3 +245,21 @@ def test_the_reasons_do_not_depend_on_the_process_hash_seed() -> None:
         for seed in range(6)
     }
     assert len(outputs) == 1, outputs
+
+
+def test_an_inline_completion_gets_the_same_reasons_before_and_after_a_chat() -> None:
+    text = """
+[tiers.cheap]
+models = ["gpt-5.4-mini-2026-03-17"]
+min_score = 0
+[tiers.capable]
+models = ["claude-opus-4-7-20260416"]
+min_score = 0.5
+"""
+    router = Router(parse_policy(text, Path("p.toml")).policy)
+    inline = Request(RequestKind.INLINE_COMPLETION, "def f(", context_tokens=300)
+    before = router.route(inline, Caller("dev"), NOW)
+    router.route(MIGRATION, Caller("dev"), NOW)
+    after = router.route(inline, Caller("dev"), NOW)
+    assert after == before
+    assert not any("trained" in r for r in after.reasons)

@@ -208,14 +208,14 @@ class Router:
 
     def _classify(self, request: Request) -> tuple[Features, str, float, list[str]]:
         """Features, tier, score and reasons, by the policy's classifier."""
-        trained = (
-            None if request.kind is RequestKind.INLINE_COMPLETION else self.trained()
-        )
+        inline = request.kind is RequestKind.INLINE_COMPLETION
+        trained = None if inline else self.trained()
         if trained is None:
             features = extract(request, self.count)
             classification = classify(features, request.prompt)
             reasons = list(classification.reasons)
-            if self.trained_note is not None:
+            # Only where the model was asked for: an inline completion never is.
+            if self.trained_note is not None and not inline:
                 reasons.append(self.trained_note)
             tier = self.signals_tier(classification, reasons)
             return features, tier, classification.score, reasons
