@@ -207,7 +207,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         "chat.disableAIFeatures": True,
     }
     (data / "User" / "settings.json").write_text(json.dumps(settings), "utf-8")
-    # code-server writes its config and caches under HOME and XDG folders.
+    # code-server and Chromium write their config and caches under HOME and XDG.
     env = {
         **os.environ,
         "HOME": str(home),
@@ -266,6 +266,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         driven = subprocess.run(
             [str(NODE), str(HERE / "drive.mjs"), json.dumps(options)],
             cwd=HERE,
+            env=env,  # Chromium too keeps its profile and crash reports there
             capture_output=True,
             text=True,
             timeout=DRIVE_SECONDS,
