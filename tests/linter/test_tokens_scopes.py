@@ -178,3 +178,20 @@ def test_cached_count_answers_only_from_the_caches(
     monkeypatch.setattr(tokens, "_memory", {})
     assert tokens.cached_count("hello world") == 2  # from the disk
     assert tokens.cached_count("hello world", "cl100k_base") is None
+
+
+def test_an_error_in_the_block_stops_the_worker_without_waiting_for_it(
+    fresh: Path,
+) -> None:
+    # Ctrl-C while a run lints beside a worker still loading the vocabulary: the run
+    # must end now, not once the worker has loaded what nobody will ask it to count.
+    with (
+        pytest.raises(KeyboardInterrupt),
+        tokens.counted_in_worker(start=tokens.DEFAULT_ENCODING),
+    ):
+        workers = tokens._workers.get()
+        assert workers is not None
+        process = workers[tokens.DEFAULT_ENCODING]._process
+        assert process is not None
+        raise KeyboardInterrupt
+    assert process.returncode is not None and process.returncode < 0

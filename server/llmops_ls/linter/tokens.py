@@ -168,6 +168,12 @@ def counted_in_worker(*, start: str | None = None) -> Iterator[None]:
         if start is not None:
             _start_worker(workers, start)
         yield
+    except BaseException:
+        # An error or Ctrl-C: what is left to count will not be asked for, so a
+        # worker still loading the vocabulary is stopped rather than waited for.
+        for worker in workers.values():
+            worker.stop()
+        raise
     finally:
         _workers.reset(token)
         for worker in workers.values():
@@ -330,6 +336,10 @@ class _Worker:
         except OSError as exc:
             logger.warning("token count worker not started, counting here: %s", exc)
             self._fail()
+
+    def stop(self) -> None:
+        """End the worker now, whatever it is doing."""
+        self._fail()
 
     def close(self) -> None:
         """Let the worker finish and wait for it."""
