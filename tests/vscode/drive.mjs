@@ -114,6 +114,13 @@ try {
     step("answer shown");
     result.askOutput = await texts(page.locator(".output-view .view-line"));
     await screenshot("ask");
+    // The verdict on the answer, from the notification that asks for it.
+    await page
+      .locator(".notifications-toasts .notification-list-item", { hasText: "Useful?" })
+      .first()
+      .locator(".monaco-button", { hasText: "Accept" })
+      .click();
+    step("answer accepted");
   }
 
   if (options.cancel) {

@@ -49,6 +49,7 @@ CLAUDE_MD = "# Project\n\nAPI conventions: @docs/api-conventions.md\n"
 TYPED = "Always run the "
 QUESTION = "Is this file any good?"
 SLOW_QUESTION = "slow-please: explain the imports"
+ACCEPTED = {("inline_completion", "accepted"), ("chat", "accepted")}
 
 
 class _SlowChatHandler(_Handler):
@@ -144,11 +145,16 @@ def _tier_models(policy: Path) -> dict[str, str]:
     return {name: table["models"][0] for name, table in tiers.items()}
 
 
-def _outcomes(database: Path) -> list[str]:
+def _outcomes(database: Path) -> set[tuple[str, str]]:
+    """(request kind, outcome) pairs in the telemetry store."""
     if not database.exists():
-        return []
+        return set()
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        return [row[0] for row in db.execute("SELECT outcome FROM outcomes")]
+        rows = db.execute(
+            "SELECT e.kind, o.outcome FROM outcomes o"
+            " JOIN events e ON e.event_id = o.event_id"
+        )
+        return {(str(kind), str(outcome)) for kind, outcome in rows}
 
 
 @pytest.fixture(scope="module")
@@ -275,9 +281,11 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         lines = driven.stdout.strip().splitlines()
         assert lines, f"the driver printed nothing: {driven.stderr[-2000:]}"
         seen = json.loads(lines[-1])
-        # The acceptance is written by the server's telemetry writer: give it time.
+        # Verdicts are written by the server's telemetry writer: give it time.
         deadline = time.monotonic() + 15
-        while "accepted" not in _outcomes(telemetry) and time.monotonic() < deadline:
+        while (
+            not ACCEPTED.issubset(_outcomes(telemetry)) and time.monotonic() < deadline
+        ):
             time.sleep(0.2)
         yield Session(
             seen, data / "logs", workspace, telemetry, upstream, _tier_models(policy)
@@ -337,7 +345,7 @@ def test_inline_completion_is_ghost_text_and_tab_accepts_it(
     # What the editor sent as the prompt reached the upstream.
     assert TYPED.strip() in session.upstream.all_bodies().decode()
     # The item's command (`llmops.accept`) ran on the server.
-    assert "accepted" in _outcomes(session.telemetry)
+    assert ("inline_completion", "accepted") in _outcomes(session.telemetry)
 
 
 def test_ask_streams_the_answer_at_the_picked_tier(session: Session) -> None:
@@ -352,6 +360,9 @@ def test_ask_streams_the_answer_at_the_picked_tier(session: Session) -> None:
     assert f"answer from {session.models['frontier']}" in output
     assert f"routed to tier frontier, model {session.models['frontier']}" in output
     assert "tier frontier requested" in output
+    # "Accept" on the notification sent `llmops/feedback`.
+    _completed(session, "answer accepted")
+    assert ("chat", "accepted") in _outcomes(session.telemetry)
 
 
 def test_ask_cancel_closes_the_gateway_request(session: Session) -> None:
