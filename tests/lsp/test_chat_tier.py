@@ -84,3 +84,32 @@ async def test_unknown_tier_is_invalid_params_listing_the_tiers(
     assert unknown.value.data == {"tiers": ["fast", "standard", "frontier"]}
     assert not_text.value.code == -32602
     assert upstream.recorded.bodies == []
+
+
+async def test_tiers_lists_the_policy_tiers_cheapest_first_and_sends_nothing(
+    upstream: Upstream, root: Path
+) -> None:
+    async with assistant_server(root, gateway_url(upstream)) as client:
+        result = as_dict(await client.protocol.send_request_async("llmops/tiers", None))
+
+    tiers = [as_dict(tier) for tier in result["tiers"]]
+    assert [tier["name"] for tier in tiers] == ["fast", "standard", "frontier"]
+    assert tiers[1]["models"][0] == STANDARD
+    assert tiers[2]["models"][0] == FRONTIER
+    assert result["requestedTier"] == "honour"
+    assert upstream.recorded.paths == []
+
+
+async def test_tiers_of_an_invalid_policy_is_an_error_naming_the_file(
+    upstream: Upstream, root: Path
+) -> None:
+    broken = root.parent / "broken.toml"
+    broken.write_text("[tiers.fast]\nmodels = 3\n", encoding="utf-8")
+    async with assistant_server(
+        root, gateway_url(upstream), extra_env={"LLMOPS_POLICY": str(broken)}
+    ) as client:
+        with pytest.raises(JsonRpcException) as error:
+            await client.protocol.send_request_async("llmops/tiers", None)
+
+    assert error.value.code == -32004
+    assert str(broken) in error.value.message

@@ -7,12 +7,12 @@ import { type LanguageClient, ResponseError } from "vscode-languageclient/node";
 export const CHAT_METHOD = "llmops/chat";
 export const CHUNK_NOTIFICATION = "llmops/chatChunk";
 export const FEEDBACK_NOTIFICATION = "llmops/feedback";
+export const TIERS_METHOD = "llmops/tiers";
 
 /** The tiers of the default policy, offered until the server has named its own. */
 export const DEFAULT_TIERS: readonly string[] = ["fast", "standard", "frontier"];
 
 const AUTO = "Auto";
-const INVALID_PARAMS = -32602;
 /** Error codes of `llmops/chat` (docs/editors/assistant.md). */
 const ERROR_HINTS: Record<number, string> = {
   [-32001]: "a budget is spent",
@@ -41,6 +41,11 @@ interface ChatResult {
   costSource: string;
   redactions: number;
   decision: Decision;
+}
+
+interface TiersResult {
+  tiers: { name: string; models: string[] }[];
+  requestedTier: string;
 }
 
 interface ChatChunk {
@@ -117,23 +122,16 @@ export class Ask implements vscode.Disposable {
     return picked?.label;
   }
 
-  /**
-   * The policy's tiers. `llmops/chat` answers a tier the policy does not define with
-   * InvalidParams listing its tiers in `data.tiers`, and checks that before routing or
-   * sending anything, so asking for an impossible tier costs nothing.
-   */
+  /** The policy's tiers, cheapest first, from `llmops/tiers` (nothing is routed). */
   private async policyTiers(client: LanguageClient): Promise<string[]> {
     try {
-      await client.sendRequest(CHAT_METHOD, {
-        messages: [{ role: "user", content: "which tiers?" }],
-        tier: "",
-      });
+      const answer = await client.sendRequest<TiersResult>(TIERS_METHOD, null);
+      const tiers = answer.tiers.map((tier) => tier.name);
+      this.tiers = tiers;
+      return tiers;
     } catch (error) {
-      const tiers = tiersOf(error);
-      if (tiers !== undefined) {
-        this.tiers = tiers;
-        return tiers;
-      }
+      // An invalid policy: Ask still works, and its own error then says what is wrong.
+      this.channel.appendLine(`llmops/tiers failed: ${failure(error)}`);
     }
     return [...DEFAULT_TIERS];
   }
@@ -241,16 +239,6 @@ export function describe(result: ChatResult): string[] {
     lines.push(`  ${result.redactions} secret(s) redacted before sending`);
   }
   return lines;
-}
-
-function tiersOf(error: unknown): string[] | undefined {
-  if (error instanceof ResponseError && error.code === INVALID_PARAMS) {
-    const data = error.data as { tiers?: unknown } | undefined;
-    if (Array.isArray(data?.tiers) && data.tiers.every((t) => typeof t === "string")) {
-      return data.tiers as string[];
-    }
-  }
-  return undefined;
 }
 
 function isCancelled(error: unknown): boolean {

@@ -1,4 +1,4 @@
-"""Registration of the assistant's handlers: inline completion, chat, feedback."""
+"""Registration of the assistant's handlers: inline completion, chat, tiers, feedback."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from llmops_ls.lsp.chat import CHAT_METHOD, Chat
+from llmops_ls.lsp.chat import CHAT_METHOD, TIERS_METHOD, Chat
 from llmops_ls.lsp.completion_inline import ACCEPT_COMMAND, InlineCompletion
 from llmops_ls.lsp.feedback import FeedbackTracker, field
 from llmops_ls.routing.recording import RecordingSink
@@ -42,6 +42,10 @@ def register(server: LlmopsLanguageServer) -> None:
     @server.feature(CHAT_METHOD)
     async def llmops_chat(ls: LlmopsLanguageServer, params: Any) -> dict[str, Any]:
         return await chat.chat(params)
+
+    @server.feature(TIERS_METHOD)
+    def llmops_tiers(ls: LlmopsLanguageServer, params: Any) -> dict[str, Any]:
+        return chat.tiers()
 
     @server.feature(FEEDBACK_METHOD)
     def llmops_feedback(ls: LlmopsLanguageServer, params: Any) -> None:

@@ -7,6 +7,9 @@ allows; a tier the policy does not define is InvalidParams listing those it does
 the answer arrives, `llmops/chatChunk` notifications carry `{chatId, text}`. The result
 holds the text, the request id (for `llmops/feedback`), the model, usage, cost and the
 routing decision. Errors are JSON-RPC errors with a code per kind of failure.
+
+`llmops/tiers` (no params) answers the policy's tiers, cheapest first, with their
+models, and `requestedTier`, the policy's rule for a tier the developer asks for.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CHAT_METHOD = "llmops/chat"
+TIERS_METHOD = "llmops/tiers"
 CHUNK_NOTIFICATION = "llmops/chatChunk"
 #: JSON-RPC error codes of `llmops/chat` (server-error range).
 BUDGET_SPENT, CONTENT_REFUSED, GATEWAY_FAILED, NOT_CONFIGURED = (
@@ -104,6 +108,23 @@ class Chat:
             "costSource": completion.cost_source if completion else "none",
             "redactions": completion.redactions if completion else 0,
             "decision": answer.decision.to_dict(),
+        }
+
+    def tiers(self) -> dict[str, Any]:
+        """The policy's tiers, cheapest first, and whether a requested one is taken.
+
+        A client offers these when the developer picks a tier; nothing is routed.
+        """
+        try:
+            policy = self.server.assistant.router.policy
+        except LlmopsError as exc:
+            raise _server_error(str(exc), NOT_CONFIGURED) from None
+        return {
+            "tiers": [
+                {"name": name, "models": list(policy.tiers[name].models)}
+                for name in policy.tier_order()
+            ],
+            "requestedTier": policy.routing.requested_tier,
         }
 
     def _attachments(self, items: Any) -> dict[str, str]:
