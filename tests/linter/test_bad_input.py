@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -159,3 +162,44 @@ def test_forked_workers_find_what_one_process_finds(tmp_path: Path) -> None:
     assert forked.files_checked == serial.files_checked == 80
     assert forked.findings == serial.findings
     assert any(f.rule == "file-unreadable" for f in forked.findings)
+
+
+def test_an_interrupted_forked_lint_leaves_no_worker_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmops_ls.linter import engine
+
+    write_tree(tmp_path, {f"p{i}/AGENTS.md": f"# P{i}\n\nRun it.\n" for i in range(80)})
+    parent = os.getpid()
+    lint_here = engine._lint_here
+    calls = 0
+
+    def interrupted(*args: Any, **kwargs: Any) -> engine.LintResult:
+        nonlocal calls
+        if os.getpid() != parent:
+            time.sleep(60)  # a worker still busy when the parent is interrupted
+        calls += 1
+        if calls == 2:  # the parent's own share, after forking
+            raise KeyboardInterrupt
+        return lint_here(*args, **kwargs)
+
+    forked: list[int] = []
+    fork = os.fork
+
+    def recording_fork() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(engine, "_lint_here", interrupted)
+    monkeypatch.setattr(os, "fork", recording_fork)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        lint_paths(Workspace(tmp_path), None, LintSettings(), jobs=2)
+
+    assert forked
+    assert time.monotonic() - started < 30
+    for pid in forked:  # already reaped: no zombie, nothing still running
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,6 +249,9 @@ def _lint_forked(
                 )
                 with os.fdopen(write_end, "wb") as pipe:
                     pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            except KeyboardInterrupt:
+                # The whole process group got it: the parent reports the interrupt.
+                status = 130
             except BaseException:
                 logger.exception("lint worker failed")
                 status = 1
@@ -255,23 +259,38 @@ def _lint_forked(
         os.close(write_end)
         children.append((pid, read_end, share))
 
-    merged = first
-    _merge(
-        merged,
-        _lint_here(workspace, shares[0], settings, keep_documents=False, record=record),
-    )
-    for pid, read_end, share in children:
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(pid, 0)
-        try:
-            part: LintResult = pickle.loads(data)
-        except Exception:
-            logger.warning("a lint worker sent no result; linting its files here")
-            part = _lint_here(
-                workspace, share, settings, keep_documents=False, record=record
-            )
-        _merge(merged, part)
+    try:
+        merged = first
+        _merge(
+            merged,
+            _lint_here(
+                workspace, shares[0], settings, keep_documents=False, record=record
+            ),
+        )
+        while children:
+            pid, read_end, share = children[0]
+            with os.fdopen(read_end, "rb") as pipe:
+                data = pipe.read()
+            os.waitpid(pid, 0)
+            children.pop(0)
+            try:
+                part: LintResult = pickle.loads(data)
+            except Exception:
+                logger.warning("a lint worker sent no result; linting its files here")
+                part = _lint_here(
+                    workspace, share, settings, keep_documents=False, record=record
+                )
+            _merge(merged, part)
+    finally:
+        # Interrupted or failed here: stop the children still running and reap them,
+        # so that none is left behind as a zombie.
+        for pid, read_end, _ in children:
+            os.close(read_end)
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
     merged.findings.sort(key=Finding.sort_key)
     return merged
 
