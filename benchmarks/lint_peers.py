@@ -84,7 +84,9 @@ def no_huge_pages() -> None:
     """No transparent huge pages for this process and every process it starts."""
     import ctypes
 
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0):
+        errno = ctypes.get_errno()
+        raise SystemExit(f"cannot turn huge pages off: {os.strerror(errno)}; use --thp")
 
 
 def run_once(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
@@ -297,6 +299,8 @@ def main() -> int:
         shutil.copytree(workspace, scratch)
         results = measure(workspace, scratch, args.runs)
 
+    pages = "on, as each tool asks" if args.thp else "off for every tool"
+    sys.stdout.write(f"transparent huge pages: {pages}\n")
     sys.stdout.write(report(results, files))
     if args.json:
         raw = [

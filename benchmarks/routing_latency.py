@@ -2,12 +2,12 @@
 
 Usage: .venv/bin/python benchmarks/routing_latency.py [--repeat 7] [--estimate-tokens]
 
-Routes every row of the six labelled sets under the default policy with
-`routing.classifier` set to `signals`, `trained` and `combined`, `--repeat` times
-each, and
-prints per classifier the median over rows of each row's best time (so load from
-other work on the machine counts least), the mean, and the 95th percentile. It also
-times the trained model's own step (`TierModel.decide`) apart from feature extraction.
+Routes every row of every labelled set (`benchmarks/routing/*.jsonl`) under the
+default policy with `routing.classifier` set to `signals`, `trained` and `combined`,
+`--repeat` times each, and prints per classifier the median over rows of each row's
+best time (so load from other work on the machine counts least), the mean, and the
+95th percentile. It also times the trained model's own step (`TierModel.decide`)
+apart from feature extraction.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Registration of the assistant's handlers: inline completion, chat, tiers, feedback."""
+"""Registration of the assistant's handlers: completions, chat, tiers, feedback."""
 
 from __future__ import annotations
 

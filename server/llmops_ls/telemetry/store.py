@@ -134,8 +134,9 @@ class TelemetryStore:
         self.path = str(path)
         self.store_text = store_text
         if read_only:
-            # Opened as it is: no file, journal mode or schema step is written, so a
-            # command that only reads leaves the store as the server left it.
+            # Opened as it is: no row, journal mode or schema step is written, so a
+            # command that only reads leaves the store as the server left it. (SQLite
+            # may still create the empty -wal and -shm files of a store in WAL mode.)
             uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
             conn = sqlite3.connect(uri, uri=True, timeout=30.0, check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
