@@ -124,8 +124,9 @@ def test_the_signals_alone_can_be_chosen() -> None:
 
 def test_combined_is_the_default_and_takes_the_more_capable_tier() -> None:
     assert DEFAULT.routing.classifier == "combined"
-    # Short and without context: the model never saw a hard request like it and
-    # sends it to the cheapest tier; the signals see a sign of depth.
+    # Short and without context: almost every hard request the model was fitted on
+    # came with context, and it sends this one to the cheapest tier; the signals see
+    # a sign of depth.
     short = Request(RequestKind.CHAT, "Should we fence the lease holder or use etcd?")
     assert route(short).tier == "fast"
     assert route(short, SIGNALS).tier == "standard"
