@@ -2,13 +2,17 @@
 
 Usage: .venv/bin/python scripts/first_run_tiers.py [--out first_run_tiers.json]
 
-For each of unseen ... unseen5 it extracts the server and benchmarks of the commit
+For each of unseen ... unseen7 it extracts the server and benchmarks of the commit
 that added the set (`git archive`, into a temporary folder; the work tree is not
 touched), routes the set with that router and writes every row's tier to a JSON file
 that `scripts/train_router.py --forward --first-runs FILE` reads. The router of the
 commit that added a set is the one the set was written blind against; replayed figures
 can differ slightly from those recorded at the time (unseen: 60.0 % here against
 70.0 % recorded), since the first run may have used a slightly different tree.
+
+Trees whose policy has a `routing.classifier` (from the commit that added unseen6 and
+unseen7 on) route with it set to `signals`: their default was already `combined`, and
+the hand router is the signals classifier. Older trees had only that one.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = ("unseen", "unseen2", "unseen3", "unseen4", "unseen5")
+SETS = ("unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7")
 
 _REPLAY = """
 import json, sys
@@ -35,13 +39,19 @@ try:
     policy = parse_policy(text, DEFAULT_POLICY_PATH, ev.NOW.date()).policy
 except TypeError:
     policy = parse_policy(text, DEFAULT_POLICY_PATH).policy
+classifier = None
+routing = getattr(policy, "routing", None)
+if routing is not None and "classifier" in type(routing).model_fields:
+    classifier = "signals"
+    routing = routing.model_copy(update={"classifier": classifier})
+    policy = policy.model_copy(update={"routing": routing})
 router = Router(policy, count=count_tokens)
 tiers = {}
 for line in open(sys.argv[2]):
     if line.strip():
         row = json.loads(line)
         tiers[row["id"]] = router.route(ev.to_request(row), Caller("eval"), ev.NOW).tier
-print(json.dumps(tiers))
+print(json.dumps({"classifier": classifier, "tiers": tiers}))
 """
 
 
@@ -57,8 +67,9 @@ def added_by(path: str) -> str:
     return out[-1]
 
 
-def replay(name: str) -> tuple[str, dict[str, str]]:
-    """The commit that added set `name`, and each of its rows' tier under it."""
+def replay(name: str) -> tuple[str, str | None, dict[str, str]]:
+    """The commit that added set `name`, the classifier forced on its policy (None
+    when its policy has no choice of classifier), and each row's tier under it."""
     path = f"benchmarks/routing/{name}.jsonl"
     commit = added_by(path)
     with tempfile.TemporaryDirectory() as tree:
@@ -71,11 +82,13 @@ def replay(name: str) -> tuple[str, dict[str, str]]:
         subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
         out = subprocess.run(
             [sys.executable, "-c", _REPLAY, tree, str(ROOT / path)],
-            capture_output=True,
+            # stderr is left to the terminal so a failing old tree shows its traceback
+            stdout=subprocess.PIPE,
             text=True,
             check=True,
         ).stdout
-    return commit, json.loads(out)
+    routed = json.loads(out)
+    return commit, routed["classifier"], routed["tiers"]
 
 
 def main() -> int:
@@ -84,9 +97,10 @@ def main() -> int:
     args = parser.parse_args()
     result = {}
     for name in SETS:
-        commit, tiers = replay(name)
-        result[name] = {"commit": commit, "tiers": tiers}
-        print(f"{name}: {len(tiers)} rows routed at {commit[:10]}")
+        commit, classifier, tiers = replay(name)
+        result[name] = {"commit": commit, "classifier": classifier, "tiers": tiers}
+        forced = f", classifier={classifier}" if classifier else ""
+        print(f"{name}: {len(tiers)} rows routed at {commit[:10]}{forced}")
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     return 0
 
