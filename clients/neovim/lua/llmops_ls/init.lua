@@ -8,6 +8,12 @@
 --
 -- Neovim 0.8+ has vim.lsp.start, which reuses a client per root by itself; on 0.7 the
 -- client is started with vim.lsp.start_client and attached with buf_attach_client.
+--
+-- `:LlmopsAsk [question]` sends a question and the current buffer to `llmops/chat` at a
+-- tier picked with vim.ui.select, and streams the answer into a scratch buffer;
+-- `:LlmopsFeedback accepted|rejected` gives the last answer a verdict.
+
+local ask = require("llmops_ls.ask")
 
 local M = {}
 
@@ -78,6 +84,7 @@ local function attach(bufnr, opts)
     workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
     init_options = opts.settings,
     settings = { ["llmops-ls"] = opts.settings },
+    handlers = ask.handlers,
   }
   if vim.lsp.start then
     vim.lsp.start(config, { bufnr = bufnr })
@@ -112,6 +119,7 @@ function M.setup(user_opts)
       attach(args.buf, opts)
     end,
   })
+  ask.create_commands()
 end
 
 return M
