@@ -95,6 +95,24 @@ function M.describe(result)
   return lines
 end
 
+-- Neovim 0.11 made request and notify methods (client:request); before, they were
+-- closures over the client (client.request).
+local methods = vim.fn.has("nvim-0.11") == 1
+
+local function request(client, method, params, handler, bufnr)
+  if methods then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+local function send_notification(client, method, params)
+  if methods then
+    return client:notify(method, params)
+  end
+  return client.notify(method, params)
+end
+
 local function get_clients()
   if vim.lsp.get_clients then
     return vim.lsp.get_clients({ name = CLIENT_NAME })
@@ -206,7 +224,7 @@ local function policy_tiers(client, callback)
     callback(tiers_by_client[client.id])
     return
   end
-  client.request(TIERS_METHOD, vim.NIL, function(err, result)
+  request(client, TIERS_METHOD, vim.NIL, function(err, result)
     if err or type(result) ~= "table" or type(result.tiers) ~= "table" then
       -- Ask still works; with an invalid policy the chat's error says what is wrong.
       notify("llmops/tiers failed: " .. M.failure(err or "no tiers in the answer")
@@ -249,7 +267,8 @@ local function attachments_of(bufnr)
   if vim.bo[bufnr].eol then
     text = text .. "\n"
   end
-  return { { uri = vim.uri_from_bufnr(bufnr), text = text } }, vim.fn.fnamemodify(path, ":~:.")
+  local shown = vim.fn.fnamemodify(path, ":~:.")
+  return { { uri = vim.uri_from_bufnr(bufnr), text = text } }, shown
 end
 
 local function send(client, question, bufnr, tier)
@@ -279,7 +298,7 @@ local function send(client, question, bufnr, tier)
     attachments = attachments,
     tier = tier,
   }
-  local ok = client.request(CHAT_METHOD, params, function(err, result)
+  local ok = request(client, CHAT_METHOD, params, function(err, result)
     sinks[chat_id] = nil
     if err or type(result) ~= "table" then
       local message = M.failure(err or "no result")
@@ -351,7 +370,8 @@ function M.feedback(verdict)
     notify("the language server that answered has stopped")
     return
   end
-  client.notify(FEEDBACK_NOTIFICATION, { requestId = last_answer.request_id, verdict = verdict })
+  send_notification(client, FEEDBACK_NOTIFICATION,
+    { requestId = last_answer.request_id, verdict = verdict })
   last_answer = nil
   notify("answer " .. verdict, vim.log.levels.INFO)
 end
