@@ -25,6 +25,12 @@ QUIT_AFTER_MS = 30000
 #: it can only have learnt it from the server.
 DEEP_MODEL = "claude-opus-4-7-20260416"
 QUESTION = "What does this file ask the assistant to do?"
+#: Lua that gives the answer a verdict: the command, or `gr` in the answer's window.
+ACCEPT = 'vim.cmd("LlmopsFeedback accepted")'
+REJECT_BY_KEY = (
+    'vim.api.nvim_set_current_win(vim.fn.bufwinid("llmops-ls://ask"))\n'
+    '    vim.cmd("normal gr")'
+)
 
 # vim.ui.input and vim.ui.select are the editor's extension points: the test answers
 # them as a developer would and notes what it was offered.
@@ -81,7 +87,7 @@ when(function() return client() ~= nil end, function()
   local id = client().id
   vim.cmd("LlmopsAsk")
   when(answered, function()
-    vim.cmd("LlmopsFeedback accepted")
+    {feedback}
     -- The feedback goes out before the shutdown request, on the same pipe.
     vim.lsp.stop_client(id)
     when(function() return vim.lsp.get_client_by_id(id) == nil end, finish)
@@ -112,9 +118,9 @@ def deep_policy(folder: Path, upstream: Upstream) -> Path:
 
 
 def run_neovim(
-    tmp_path: Path, policy: Path, tier: str
+    tmp_path: Path, policy: Path, tier: str, feedback: str = ACCEPT
 ) -> tuple[dict[str, Any], Path, str]:
-    """Open a CLAUDE.md, ask with `tier` picked, accept; what Neovim saw."""
+    """Open a CLAUDE.md, ask with `tier` picked, give feedback; what Neovim saw."""
     root = tmp_path / "ws"
     (root / ".git").mkdir(parents=True)
     rules = "# Project\n\nAlways run `make check` before committing.\n"
@@ -127,6 +133,7 @@ def run_neovim(
             python=json.dumps(sys.executable),
             question=json.dumps(QUESTION),
             tier=json.dumps(tier),
+            feedback=feedback,
             output=json.dumps(str(output)),
             quit_after=QUIT_AFTER_MS,
         ),
@@ -200,10 +207,12 @@ def test_ask_offers_the_server_tiers_streams_the_answer_and_records_feedback(
 
 
 @pytest.mark.skipif(NVIM is None, reason="nvim is not installed (.ci/run installs it)")
-def test_ask_at_auto_sends_no_tier_and_the_router_decides(
+def test_ask_at_auto_sends_no_tier_and_gr_rejects_the_answer(
     tmp_path: Path, upstream: Upstream
 ) -> None:
-    seen, database, _ = run_neovim(tmp_path, deep_policy(tmp_path, upstream), "Auto")
+    seen, database, _ = run_neovim(
+        tmp_path, deep_policy(tmp_path, upstream), "Auto", REJECT_BY_KEY
+    )
 
     answer = seen["answer"]
     assert "(tier: auto)" in answer
@@ -214,7 +223,9 @@ def test_ask_at_auto_sends_no_tier_and_the_router_decides(
     [chat] = [json.loads(body) for body in upstream.recorded.bodies]
     assert decision[0].endswith(f", model {chat['model']}")
     assert f"answer from {chat['model']} " in answer
-    assert outcomes_of(database)[1] == ["shown", "accepted"]
+    # `gr` in the answer buffer; an answer left alone is rejected only after 30 s.
+    assert outcomes_of(database)[1] == ["shown", "rejected"]
+    assert seen["notes"] == ["llmops-ls: answer rejected"]
 
 
 @pytest.mark.skipif(NVIM is None, reason="nvim is not installed (.ci/run installs it)")
