@@ -85,6 +85,7 @@ end
 
 when(function() return client() ~= nil end, function()
   local id = client().id
+  {before}
   vim.cmd("LlmopsAsk")
   when(answered, function()
     {feedback}
@@ -118,7 +119,11 @@ def deep_policy(folder: Path, upstream: Upstream) -> Path:
 
 
 def run_neovim(
-    tmp_path: Path, policy: Path, tier: str, feedback: str = ACCEPT
+    tmp_path: Path,
+    policy: Path,
+    tier: str,
+    feedback: str = ACCEPT,
+    before: str = "",
 ) -> tuple[dict[str, Any], Path, str]:
     """Open a CLAUDE.md, ask with `tier` picked, give feedback; what Neovim saw."""
     root = tmp_path / "ws"
@@ -134,6 +139,7 @@ def run_neovim(
             question=json.dumps(QUESTION),
             tier=json.dumps(tier),
             feedback=feedback,
+            before=before,
             output=json.dumps(str(output)),
             quit_after=QUIT_AFTER_MS,
         ),
@@ -203,7 +209,9 @@ def test_ask_offers_the_server_tiers_streams_the_answer_and_records_feedback(
     assert json.dumps(rules)[1:-1] in sent
 
     assert outcomes_of(database) == ([DEEP_MODEL], ["shown", "accepted"]), seen
-    assert seen["notes"] == ["llmops-ls: answer accepted"]
+    assert seen["notes"] == [
+        f"llmops-ls: answer from {DEEP_MODEL} (tier deep) accepted"
+    ]
 
 
 @pytest.mark.skipif(NVIM is None, reason="nvim is not installed (.ci/run installs it)")
@@ -221,11 +229,14 @@ def test_ask_at_auto_sends_no_tier_and_gr_rejects_the_answer(
     assert not any(line.startswith("   requested tier:") for line in answer)
     assert not any(" requested (" in line for line in answer)
     [chat] = [json.loads(body) for body in upstream.recorded.bodies]
-    assert decision[0].endswith(f", model {chat['model']}")
+    tier = decision[0].removeprefix("-- routed to tier ").split(",")[0]
+    assert decision[0] == f"-- routed to tier {tier}, model {chat['model']}"
     assert f"answer from {chat['model']} " in answer
     # `gr` in the answer buffer; an answer left alone is rejected only after 30 s.
     assert outcomes_of(database)[1] == ["shown", "rejected"]
-    assert seen["notes"] == ["llmops-ls: answer rejected"]
+    assert seen["notes"] == [
+        f"llmops-ls: answer from {chat['model']} (tier {tier}) rejected"
+    ]
 
 
 @pytest.mark.skipif(NVIM is None, reason="nvim is not installed (.ci/run installs it)")
@@ -252,3 +263,20 @@ def test_ask_with_a_broken_policy_offers_default_tiers_and_names_the_failure(
     )
     assert seen["answer"][-1].startswith("[no usable gateway or policy")
     assert upstream.recorded.bodies == []
+
+
+@pytest.mark.skipif(NVIM is None, reason="nvim is not installed (.ci/run installs it)")
+def test_ask_from_a_buffer_without_a_file_attaches_nothing(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    policy = deep_policy(tmp_path, upstream)
+
+    seen, _, rules = run_neovim(tmp_path, policy, "standard", before='vim.cmd("enew")')
+
+    assert seen["prompt"] == "llmops-ls: Ask: "
+    answer = seen["answer"]
+    assert answer[:3] == [f"> {QUESTION}", "(tier: standard)", ""], answer
+    [chat] = [json.loads(body) for body in upstream.recorded.bodies]
+    assert f"answer from {chat['model']} " in answer
+    assert "-- routed to tier standard, model " + chat["model"] in answer
+    assert json.dumps(rules)[1:-1] not in json.dumps(chat["messages"])

@@ -374,8 +374,9 @@ function M.feedback(verdict)
   end
   send_notification(client, FEEDBACK_NOTIFICATION,
     { requestId = last_answer.request_id, verdict = verdict })
+  notify(string.format("answer from %s (tier %s) %s", tostring(last_answer.model),
+    tostring(last_answer.tier), verdict), vim.log.levels.INFO)
   last_answer = nil
-  notify("answer " .. verdict, vim.log.levels.INFO)
 end
 
 --- Define :LlmopsAsk and :LlmopsFeedback.
