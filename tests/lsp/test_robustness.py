@@ -152,3 +152,23 @@ def test_nothing_but_protocol_messages_reach_stdout(root: Path) -> None:
     _, messages = converse(initialize(root) + shutdown_and_exit())
 
     assert all(m.get("jsonrpc") == "2.0" for m in messages)
+
+
+def test_request_without_params_is_answered(root: Path) -> None:
+    # JSON-RPC lets `params` be left out; Neovim does so for a nil argument.
+    conversation = (
+        initialize(root)
+        + frame({"jsonrpc": "2.0", "id": 7, "method": "llmops/tiers"})
+        + shutdown_and_exit()
+    )
+
+    status, messages = converse(conversation)
+
+    answer = response(messages, 7)
+    assert "error" not in answer, answer
+    assert [tier["name"] for tier in answer["result"]["tiers"]] == [
+        "fast",
+        "standard",
+        "frontier",
+    ]
+    assert status == 0

@@ -63,6 +63,10 @@ class LlmopsProtocol(LanguageServerProtocol):
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """Deserialize a message; a request with bad params becomes an error reply."""
+        if "method" in data and "params" not in data:
+            # JSON-RPC lets a request or notification leave out `params` (Neovim does
+            # for nil); pygls' message type for methods of its own requires the key.
+            data = {**data, "params": None}
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:

@@ -224,8 +224,8 @@ local function policy_tiers(client, callback)
     callback(tiers_by_client[client.id])
     return
   end
-  -- `params: null`, not an absent `params` (what nil sends), which the server answers
-  -- with Internal Error.
+  -- `params: null` rather than nil, which leaves `params` out: servers older than
+  -- llmops-ls 0.1's `llmops/tiers` fix answered that with Internal Error.
   request(client, TIERS_METHOD, vim.NIL, function(err, result)
     if err or type(result) ~= "table" or type(result.tiers) ~= "table" then
       -- Ask still works; with an invalid policy the chat's error says what is wrong.
