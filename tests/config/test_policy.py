@@ -235,6 +235,14 @@ def test_requested_tier_takes_only_its_three_values() -> None:
     assert "'honour', 'raise_only' or 'ignore'" in caught.value.message
 
 
+def test_inline_tier_must_name_a_tier() -> None:
+    assert parse(MINIMAL).routing.inline_tier is None
+    with pytest.raises(ConfigError) as caught:
+        parse('[routing]\ninline_tier = "turbo"\n' + MINIMAL)
+    assert caught.value.key == "routing.inline_tier"
+    assert "no tier named 'turbo'" in caught.value.message
+
+
 def test_locked_requested_tier_cannot_be_loosened_below_the_policy(
     tmp_path: Path,
 ) -> None:

@@ -195,6 +195,14 @@ def test_structural_error_is_reported_on_the_key_it_names() -> None:
     assert "same score" in finding.message
 
 
+def test_inline_tier_naming_no_tier_is_reported_on_its_key() -> None:
+    text = CLEAN + '[routing]\ninline_tier = "turbo"\n'
+    (finding,) = lint(text)
+    assert finding.rule == "policy-invalid"
+    assert text[finding.start : finding.end] == "inline_tier"
+    assert "no tier named 'turbo'" in finding.message
+
+
 def test_missing_structural_key_is_reported_on_its_table() -> None:
     text = CLEAN + "[tiers.big]\n" + PRO_MODELS
     (finding,) = lint(text)

@@ -72,6 +72,23 @@ def test_inline_completion_always_goes_to_the_cheapest_tier() -> None:
     assert route(request).tier == "fast"
 
 
+@pytest.mark.parametrize("classifier", ["signals", "trained", "combined"])
+def test_policy_sends_inline_completions_to_its_inline_tier(classifier: str) -> None:
+    text = POLICY.replace('classifier = "signals"', f'classifier = "{classifier}"')
+    text = text.replace("[routing]\n", '[routing]\ninline_tier = "standard"\n')
+    router = Router(parse_policy(text, Path("p.toml"), NOW.date()).policy)
+    request = Request(RequestKind.INLINE_COMPLETION, "    return a + ")
+
+    decision = router.route(request, ALICE, NOW)
+
+    assert isinstance(decision, Decision)
+    assert (decision.tier, decision.model) == ("standard", "claude-sonnet-4-6")
+    assert "inline completion -> tier standard" in decision.reasons
+    # Only inline completions: the same words as a chat are still classified.
+    chat = router.route(Request(RequestKind.CHAT, SIMPLE.prompt), ALICE, NOW)
+    assert isinstance(chat, Decision) and chat.tier == "fast"
+
+
 def test_single_file_bug_fix_goes_to_standard() -> None:
     request = Request(
         RequestKind.CHAT,

@@ -294,7 +294,16 @@ class Routing(_Strict):
         "over the request's words, kind and size, fitted on labelled requests; "
         "`combined`, the more capable of the two. `trained` and `combined` need "
         "exactly three tiers, cheapest first, and otherwise fall back to `signals`. "
-        "Inline completions go to the cheapest tier either way.",
+        "Inline completions are not classified: `inline_tier` says where they go.",
+    )
+    inline_tier: str | None = Field(
+        None,
+        description="The tier of every inline completion; the cheapest tier when "
+        "unset. A completion is asked for on each pause in typing and is useful only "
+        "if it arrives before the next keystroke, so latency decides rather than "
+        "depth. A more capable tier gives better completions of hard code at the "
+        "cost of slower ghost text; models without fill-in-the-middle support are "
+        "asked through chat.",
     )
 
 
@@ -467,6 +476,14 @@ def check_structure(policy: Policy, path: str) -> None:
             "tiers",
             "one tier must take score 0 (min_score = 0), or no tier "
             "would receive the simplest requests",
+        )
+    inline_tier = policy.routing.inline_tier
+    if inline_tier is not None and inline_tier not in policy.tiers:
+        raise ConfigError(
+            path,
+            "routing.inline_tier",
+            f"no tier named {inline_tier!r}; the policy's tiers are "
+            + ", ".join(policy.tier_order()),
         )
     for index, lock in enumerate(policy.locked):
         if not _LOCKED_KEY.match(lock):

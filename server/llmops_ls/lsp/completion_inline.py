@@ -1,8 +1,9 @@
 """`textDocument/inlineCompletion` (LSP 3.18): ghost text from the gateway.
 
 The text before and after the cursor goes to the assistant, which cuts it to a token
-budget, routes it (the cheapest tier) and asks for a short completion. A newer request
-for the same document cancels the older one, and `$/cancelRequest` cancels the
+budget, routes it (the policy's inline tier, by default the cheapest) and asks for a
+short completion. A newer request for the same document cancels the older one, and
+`$/cancelRequest` cancels the
 handler's task: either way the HTTP request to the gateway is closed at once, so
 tokens are not generated for an answer nobody will see. Each item carries the command
 `llmops.accept` with the request id, so acceptance reaches telemetry.

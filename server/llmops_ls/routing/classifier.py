@@ -91,7 +91,7 @@ def classify(features: Features, prompt: str = "") -> Classification:
     if features.kind is RequestKind.INLINE_COMPLETION:
         return Classification(
             0.0,
-            ("inline completion: latency matters more than depth, cheapest tier",),
+            ("inline completion: latency matters more than depth",),
         )
     points: list[tuple[float, str]] = [
         (KIND_BASE[features.kind], f"{features.kind.value} request")

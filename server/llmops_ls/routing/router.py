@@ -217,7 +217,11 @@ class Router:
             # Only where the model was asked for: an inline completion never is.
             if self.trained_note is not None and not inline:
                 reasons.append(self.trained_note)
-            tier = self.signals_tier(classification, reasons)
+            if inline:
+                tier = self.inline_tier()
+                reasons.append(f"inline completion -> tier {tier}")
+            else:
+                tier = self.signals_tier(classification, reasons)
             return features, tier, classification.score, reasons
         if self.policy.routing.classifier == "trained":
             # The signal families are most of the cost of routing: searched only for
@@ -253,6 +257,10 @@ class Router:
         else:
             reasons.append(f"trained classifier -> tier {model_tier}, kept tier {tier}")
         return features, tier, max(classification.score, verdict.score), reasons
+
+    def inline_tier(self) -> str:
+        """The tier of inline completions: the policy's, else the cheapest."""
+        return self.policy.routing.inline_tier or self.order[0]
 
     def signals_tier(self, classification: Classification, reasons: list[str]) -> str:
         """The tier the hand-written signals choose, its steps added to `reasons`."""
