@@ -175,6 +175,33 @@ min_score = 0.5
     assert any("trained classifier not used" in r for r in decision.reasons)
 
 
+def test_reasons_name_the_policys_tiers_when_they_are_renamed() -> None:
+    text = """
+[tiers.small]
+models = ["gpt-5.4-mini-2026-03-17"]
+min_score = 0
+[tiers.medium]
+models = ["claude-sonnet-4-6"]
+min_score = 0.35
+[tiers.large]
+models = ["claude-opus-4-7-20260416"]
+min_score = 0.65
+[routing]
+classifier = "trained"
+"""
+    policy = parse_policy(text, Path("p.toml"), NOW.date()).policy
+
+    hard, easy = route(MIGRATION, policy), route(DEFINITION, policy)
+
+    assert hard.tier == "large"
+    assert hard.reasons[0].startswith("trained model: P(large)")
+    assert easy.tier == "small"
+    assert any("P(small)" in r and "P(medium)" in r for r in easy.reasons)
+    assert any(r.startswith("toward small: ") for r in easy.reasons)
+    reasons = " ".join(hard.reasons + easy.reasons)
+    assert not any(name in reasons for name in ("fast", "standard", "frontier"))
+
+
 def test_a_weights_file_of_another_format_is_refused() -> None:
     data = json.loads(MODEL_PATH.read_text()) | {"format": 99}
     with pytest.raises(ValueError, match="format"):

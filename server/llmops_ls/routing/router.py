@@ -231,6 +231,7 @@ class Router:
                 request,
                 features,
                 classify(features, request.prompt) if trained.uses_signals else None,
+                self.order,
             )
             # The model's tiers are the policy's, cheapest first (checked on load).
             tier = self.order[verdict.tier]
@@ -246,7 +247,7 @@ class Router:
         if tier == self.order[-1]:
             # Nothing to raise: the model is not consulted.
             return features, tier, classification.score, reasons
-        verdict = trained.decide(request, features, classification)
+        verdict = trained.decide(request, features, classification, self.order)
         reasons.extend(verdict.reasons)
         model_tier = self.order[verdict.tier]
         if verdict.tier > self.order.index(tier):

@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -168,29 +169,42 @@ class TierModel:
         request: Request,
         features: Features,
         classification: Classification | None = None,
+        tier_names: Sequence[str] | None = None,
     ) -> Verdict:
-        """The tier for a request that is not an inline completion."""
+        """The tier for a request that is not an inline completion.
+
+        `tier_names` name the tiers in the reasons, cheapest first: the policy's,
+        which may differ from the names the model was fitted with.
+        """
+        names = tuple(tier_names) if tier_names is not None else self.tiers
+        if len(names) != len(self.tiers):
+            raise ValueError(f"{len(names)} tier names for {len(self.tiers)} tiers")
         dense = self.dense_values(features, classification)
         probs, hits, norm = self._score(request_text(request), dense)
         top = len(self.tiers) - 1
         if self.rule == "asym" and probs[top] >= self.threshold:
             tier = top
             why = (
-                f"trained model: P({self.tiers[top]}) {probs[top]:.2f} >= "
+                f"trained model: P({names[top]}) {probs[top]:.2f} >= "
                 f"{self.threshold:.2f}"
             )
         else:
             candidates = range(top) if self.rule == "asym" else range(top + 1)
             tier = max(candidates, key=lambda i: (probs[i], -i))
             shown = ", ".join(
-                f"P({name}) {p:.2f}" for name, p in zip(self.tiers, probs, strict=True)
+                f"P({name}) {p:.2f}" for name, p in zip(names, probs, strict=True)
             )
             why = f"trained model: {shown}"
-        reasons = (why, self._pull_reason(tier, hits, norm, dense))
+        reasons = (why, self._pull_reason(tier, hits, norm, dense, names))
         return Verdict(tier, tuple(probs), reasons)
 
     def _pull_reason(
-        self, tier: int, hits: list[tuple[Any, ...]], norm: float, dense: list[float]
+        self,
+        tier: int,
+        hits: list[tuple[Any, ...]],
+        norm: float,
+        dense: list[float],
+        names: Sequence[str],
     ) -> str:
         """The inputs that pulled most toward the chosen tier, against the others."""
         n = len(self.tiers)
@@ -206,8 +220,8 @@ class TierModel:
         pulls.sort(reverse=True)
         shown = [f"{label} {v:+.2f}" for v, label in pulls[:_SHOWN_PULLS] if v > 0]
         if not shown:
-            return f"toward {self.tiers[tier]}: no single input stands out"
-        return f"toward {self.tiers[tier]}: " + ", ".join(shown)
+            return f"toward {names[tier]}: no single input stands out"
+        return f"toward {names[tier]}: " + ", ".join(shown)
 
 
 FORMAT = 1
