@@ -67,9 +67,10 @@ def lint_paths(
     worker processes; the documents then stay in the workers and `files` is empty
     (`files_checked` still counts them). A run that must load the token vocabulary
     lints in this process instead, beside a worker process loading it (see
-    `_lint_counting`). With a `cache`, files whose inputs have
-    not changed since it was written keep their findings without being linted (nor
-    kept in `files`), and the cache is brought up to date and saved.
+    `_lint_counting`), or, with a single CPU to run on, loading it here. With a
+    `cache`, files whose inputs have not changed since it was written keep their
+    findings without being linted (nor kept in `files`), and the cache is brought up
+    to date and saved.
     """
     discovered = workspace.discover(paths)
     if cache is None:
@@ -118,11 +119,25 @@ def _lint_all(
     if not paths:
         return LintResult()
     uncounted = _uncounted(workspace, paths, settings)
+    if uncounted and _usable_cpus() < 2:
+        # Nothing runs beside the lint: a worker loading the vocabulary would take
+        # turns with it and add its start and the pipe traffic, and forked lints
+        # would each load the vocabulary. It is loaded here, once.
+        return _lint_here(
+            workspace, paths, settings, keep_documents=True, record=record
+        )
     if uncounted and len(paths) - len(uncounted) >= OVERLAP_MIN_FILES:
         return _lint_counting(workspace, paths, uncounted, settings, record=record)
     if jobs > 1 and len(paths) >= PARALLEL_MIN_FILES and hasattr(os, "fork"):
         return _lint_forked(workspace, paths, settings, jobs, record=record)
     return _lint_here(workspace, paths, settings, keep_documents=True, record=record)
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on: its affinity where the system tells it."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _uncounted(
