@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime
 import logging
 import re
+import sqlite3
+import sys
+from pathlib import Path
 from typing import IO
 
 from llmops_ls.config.policy import load_policy
-from llmops_ls.errors import UsageError
+from llmops_ls.errors import LlmopsError, UsageError
 from llmops_ls.telemetry.service import store_path
 from llmops_ls.telemetry.store import TelemetryStore
 from llmops_ls.telemetry.uploader import Uploader, UploadSettings
@@ -16,6 +19,10 @@ from llmops_ls.telemetry.uploader import Uploader, UploadSettings
 logger = logging.getLogger(__name__)
 
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
+
+
+class UnreadableStoreError(LlmopsError):
+    """`llmops-ls report` found a telemetry store it cannot read; names the file."""
 
 
 def flush(stdout: IO[str], deadline_seconds: float = 60.0) -> int:
@@ -71,15 +78,37 @@ def parse_since(value: str | None, now: datetime.datetime) -> float | None:
     return parsed.timestamp()
 
 
-def report(stdout: IO[str], since: str | None, output_format: str) -> int:
-    """Print the report of the local store in `text`, `json` or `html`."""
+def report(
+    stdout: IO[str],
+    since: str | None,
+    output_format: str,
+    stderr: IO[str] | None = None,
+) -> int:
+    """Print the report of the local store in `text`, `json` or `html`.
+
+    The store is read as it is, never created nor migrated: the language server may
+    be writing it and an older llmops-ls may still use it. No store yet gives an
+    empty report and a note on `stderr`; a store that cannot be read raises
+    `UnreadableStoreError`.
+    """
     from llmops_ls.telemetry.report import build_report, render_json, render_text
 
     policy = load_policy().policy
     now = datetime.datetime.now(datetime.UTC)
     start = parse_since(since, now)
-    with TelemetryStore(store_path(policy)) as store:
+    path = store_path(policy)
+
+    store = _open_for_report(path)
+    if store is None:
+        (stderr or sys.stderr).write(
+            f"llmops-ls: no telemetry store at {path}: nothing recorded yet, "
+            "so the report is empty\n"
+        )
+        # The report of a store with nothing in it, made in memory only.
+        store = TelemetryStore(":memory:")
+    with store:
         built = build_report(store, start, now)
+
     if output_format == "json":
         stdout.write(render_json(built))
     elif output_format == "html":
@@ -89,3 +118,18 @@ def report(stdout: IO[str], since: str | None, output_format: str) -> int:
     else:
         stdout.write(render_text(built))
     return 0
+
+
+def _open_for_report(path: Path) -> TelemetryStore | None:
+    """The store at `path` opened read-only; None when it holds nothing yet."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            # Absent, or created by a server this very moment and not set up yet.
+            return None
+        return TelemetryStore(path, read_only=True)
+    except RuntimeError as exc:  # too new to use, or no llmops-ls store at all
+        raise UnreadableStoreError(str(exc)) from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise UnreadableStoreError(
+            f"telemetry store {path} cannot be read: {exc}"
+        ) from exc

@@ -16,10 +16,12 @@ from typing import Any
 
 from llmops_ls.telemetry.store import TelemetryStore
 
-_COLUMNS = (
-    "started_at, kind, tier, model_served, model_requested, status, input_tokens, "
-    "output_tokens, cost, latency_ms, ttft_ms, outcome, rules_version"
-)
+#: What the report reads of each request, in this order. All exist since schema 1;
+#: one a later schema adds must be nullable, and reads as NULL from an older store
+#: (a report reads the store as it is, see `build_report`).
+_COLUMNS = ("started_at", "kind", "tier", "model_served", "model_requested", "status",
+            "input_tokens", "output_tokens", "cost", "latency_ms", "ttft_ms",
+            "outcome", "rules_version")  # fmt: skip
 _ACCEPTED = ("accepted", "partially_accepted")
 _DECIDED = (*_ACCEPTED, "rejected", "ignored")
 #: Upper bounds (ms) of the latency histogram's bars; the last is open-ended.
@@ -124,9 +126,13 @@ def percentile(ordered: list[float], p: float) -> float | None:
 def build_report(
     store: TelemetryStore, since: float | None, now: datetime.datetime | None = None
 ) -> Report:
-    """Aggregate the store's requests started at or after `since` (all if None)."""
+    """Aggregate the store's requests started at or after `since` (all if None).
+
+    The store may be at an older schema than this release's (a report never
+    migrates): a column it does not have yet is read as missing.
+    """
     now = now or datetime.datetime.now(datetime.UTC)
-    sql = f"SELECT {_COLUMNS} FROM events"
+    sql = f"SELECT {_select_list(store)} FROM events"
     params: tuple[Any, ...] = ()
     if since is not None:
         sql += " WHERE started_at >= ?"
@@ -175,6 +181,11 @@ def build_report(
         latency_histogram=list(zip(labels, histogram, strict=True)),
         dropped_unsent=store.counts().dropped_unsent,
     )
+
+
+def _select_list(store: TelemetryStore) -> str:
+    present = {row[1] for row in store.conn.execute("PRAGMA table_info(events)")}
+    return ", ".join(c if c in present else f"NULL AS {c}" for c in _COLUMNS)
 
 
 def _day(epoch: float) -> str:
