@@ -6,6 +6,7 @@ LlmopsError
  +-- UsageError         the command line asked for something impossible
  +-- BudgetSpentError   the router refused: a developer or team budget is spent
  +-- UnknownTierError   a request asked for a tier the policy does not define
+ +-- UnreadableStoreError  a telemetry store that cannot be read as it is; names it
  +-- ContentFilterError a request was stopped before it left the workspace
  |    +-- SecretBlockedError      a secret was found and the policy says `block`
  |    +-- AttachmentRefusedError  a file the policy never attaches (`.env`, `*.pem`)
@@ -69,6 +70,10 @@ class UnknownTierError(LlmopsError):
         super().__init__(
             f"unknown tier {tier!r}: the policy's tiers are {', '.join(known)}"
         )
+
+
+class UnreadableStoreError(LlmopsError):
+    """A telemetry store that cannot be read as it is: too new, or no store at all."""
 
 
 class ContentFilterError(LlmopsError):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from llmops_ls.config import project
 from llmops_ls.errors import UsageError
-from llmops_ls.linter.engine import LintResult, lint_paths
+from llmops_ls.linter.engine import LintResult, lint_paths, usable_cpus
 from llmops_ls.linter.finding import Severity
 from llmops_ls.linter.settings import LintSettings
 from llmops_ls.linter.workspace import Workspace, find_root
@@ -58,7 +57,7 @@ def _lint(options: LintOptions, out: TextIO) -> int:
         root, exclude=settings.exclude, max_file_bytes=settings.max_file_bytes
     )
     fixing = options.fix or options.diff
-    jobs = 1 if fixing else min(os.cpu_count() or 1, MAX_JOBS)
+    jobs = 1 if fixing else min(usable_cpus(), MAX_JOBS)
     # Fixing needs every document in hand, so it lints everything afresh.
     cache = None
     if options.cache and not fixing:

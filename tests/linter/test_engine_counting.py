@@ -28,6 +28,9 @@ def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     disk = tokens._DiskCache()
     disk.configure(tmp_path / "cache")
     monkeypatch.setattr(tokens, "_disk", disk)
+    # With one usable CPU the lint counts in its own process (see
+    # test_tokens_one_cpu); these tests are about the worker, which needs two.
+    monkeypatch.setattr(engine, "usable_cpus", lambda: 2)
 
 
 def _project(root: Path) -> None:

@@ -118,4 +118,4 @@ def test_an_affinity_of_one_cpu_wins_over_the_machines_count(
     # `taskset -c 0` on a bigger machine: os.cpu_count() still says how many it has.
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    assert engine._usable_cpus() == 1
+    assert engine.usable_cpus() == 1

@@ -119,7 +119,7 @@ def _lint_all(
     if not paths:
         return LintResult()
     uncounted = _uncounted(workspace, paths, settings)
-    if uncounted and _usable_cpus() < 2:
+    if uncounted and usable_cpus() < 2:
         # Nothing runs beside the lint: a worker loading the vocabulary would take
         # turns with it and add its start and the pipe traffic, and forked lints
         # would each load the vocabulary. It is loaded here, once.
@@ -133,7 +133,7 @@ def _lint_all(
     return _lint_here(workspace, paths, settings, keep_documents=True, record=record)
 
 
-def _usable_cpus() -> int:
+def usable_cpus() -> int:
     """CPUs this process may run on: its affinity where the system tells it."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from llmops_ls.config.policy import load_policy
-from llmops_ls.errors import LlmopsError, UsageError
+from llmops_ls.errors import UnreadableStoreError, UsageError
 from llmops_ls.telemetry.service import store_path
 from llmops_ls.telemetry.store import TelemetryStore
 from llmops_ls.telemetry.uploader import Uploader, UploadSettings
@@ -19,10 +19,6 @@ from llmops_ls.telemetry.uploader import Uploader, UploadSettings
 logger = logging.getLogger(__name__)
 
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
-
-
-class UnreadableStoreError(LlmopsError):
-    """`llmops-ls report` found a telemetry store it cannot read; names the file."""
 
 
 def flush(stdout: IO[str], deadline_seconds: float = 60.0) -> int:
