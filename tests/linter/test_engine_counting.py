@@ -22,7 +22,6 @@ RULE = (
 def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No encoding loaded, nothing remembered, a private disk cache."""
     monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_last_used", {})
     monkeypatch.setattr(tokens, "_memory", {})
     monkeypatch.setattr(tokens, "_requests", {})
     disk = tokens._DiskCache()

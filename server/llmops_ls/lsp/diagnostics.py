@@ -41,7 +41,7 @@ class Diagnostics:
         self._published: set[Path] = set()
         self._config_published: set[Path] = set()
         self.trimmer = HeapTrimmer()
-        self.encodings = EncodingReleaser(self.trimmer)
+        self.encodings = EncodingReleaser()
 
     def lint_and_publish(self, path: Path, project: Project | None = None) -> None:
         """Lint one file now and publish its diagnostics (even when there are none)."""

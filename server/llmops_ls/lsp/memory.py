@@ -83,18 +83,17 @@ def collections_deferred() -> Iterator[None]:
 
 
 class EncodingReleaser:
-    """Drops token encodings left unused for a while and gives their pages back.
+    """Stops token count workers left unused for a while, giving their memory back.
 
-    The o200k vocabulary takes about 65 MiB. It is loaded when an open document needs
-    exact counts (a large file being typed into), and for completions and chat, and
-    stays while that goes on; ten minutes after the last count it is released, and
-    loaded again on the next need.
+    The server counts tokens in worker processes (see `tokens.keep_workers`), each
+    holding a vocabulary of about 65 MiB while it runs. One is started when an open
+    document needs exact counts (a large file being typed into) and runs while that
+    goes on; ten minutes after its last count it is stopped, and started again on the
+    next need. The vocabulary the assistant loads into the server itself, to count on
+    every keystroke, stays.
     """
 
-    def __init__(
-        self, trimmer: HeapTrimmer, idle_seconds: float = ENCODING_IDLE_SECONDS
-    ) -> None:
-        self.trimmer = trimmer
+    def __init__(self, idle_seconds: float = ENCODING_IDLE_SECONDS) -> None:
         self.idle_seconds = idle_seconds
         self._timer: asyncio.TimerHandle | None = None
         self._stop_following: Callable[[], None] | None = None
@@ -112,6 +111,9 @@ class EncodingReleaser:
                 loop.call_soon_threadsafe(self.watch)
 
             self._stop_following = tokens.on_load(loaded)
+            # A worker may have started before: a file opened while the server was
+            # still being initialized.
+            loop.call_soon(self.watch)
 
     def close(self) -> None:
         """Stop following loads and checking for idle encodings, for good."""
@@ -124,8 +126,8 @@ class EncodingReleaser:
             self._timer = None
 
     def watch(self) -> None:
-        """Check for idle encodings from time to time while any is loaded."""
-        if self._closed or self._timer is not None or not tokens.loaded_encodings():
+        """Check for idle workers from time to time while any is running."""
+        if self._closed or self._timer is not None or not tokens.kept_workers():
             return
         try:
             loop = asyncio.get_running_loop()
@@ -135,6 +137,5 @@ class EncodingReleaser:
 
     def _check(self) -> None:
         self._timer = None
-        if tokens.release_idle(self.idle_seconds):
-            self.trimmer.trim()
+        tokens.release_idle(self.idle_seconds)
         self.watch()

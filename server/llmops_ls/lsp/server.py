@@ -23,6 +23,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 
 from llmops_ls import __version__
+from llmops_ls.linter import tokens
 from llmops_ls.lsp.logging import ClientLogHandler, install
 from llmops_ls.lsp.stdio import start_io
 
@@ -270,6 +271,7 @@ def build_server(
         if ls._session is not None:
             ls._session.watcher.stop()
             ls._session.diagnostics.encodings.close()
+        tokens.stop_kept_workers()
         if ls._assistant is not None:
             # Closes gateway connections and writes out telemetry (bounded wait).
             await ls._assistant.aclose()
@@ -404,6 +406,9 @@ def serve(
     """Run the language server on stdio, or on TCP as `HOST:PORT` for debugging."""
     server = build_server(assistant_factory, assistant_preparer)
     install(server.log_handler, verbose=verbose)
+    # Lints count in a worker process that is stopped when left unused, so that the
+    # vocabulary's memory comes back (see `memory.EncodingReleaser`).
+    tokens.keep_workers()
     logger.info("llmops-ls %s starting", __version__)
     if tcp is None:
         start_io(server)

@@ -146,9 +146,9 @@ class Session:
         self._open[resolved(path)] = uri
         asked = tokens.requests_made()
         self._buffer_changed(self._buffer(uri, path))
-        if tokens.requests_made() > asked and not tokens.loaded_encodings():
+        if tokens.requests_made() > asked and not tokens.ready_to_count():
             # Its count came from the cache, but every edit will need a new one:
-            # load the vocabulary now rather than on the first keystroke.
+            # have the vocabulary loaded now rather than on the first keystroke.
             self._preload_encoding()
 
     def did_change(self, uri: str) -> None:
@@ -222,7 +222,7 @@ class Session:
         except RuntimeError:
             return
         # After the handler, so that the document's diagnostics are sent first.
-        loop.call_soon(tokens.preload)
+        loop.call_soon(tokens.warm)
 
     # -- settings ----------------------------------------------------------------
 
