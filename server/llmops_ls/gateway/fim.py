@@ -75,20 +75,22 @@ def _fit(
         text = text[-limit:] if keep_end else text[:limit]
     tokens = count(text)
     while tokens > budget and text:
-        text = _drop_line(text, keep_end)
+        # Drop the share of the text that is over the budget, to a line boundary.
+        # Tokens are not spread evenly, so another round may follow, but each count
+        # is of the whole text: rounds, not lines, are what cost.
+        over = len(text) * (tokens - budget) // tokens + 1
+        text = _drop(text, over, keep_end)
         tokens = count(text)
     return text, tokens
 
 
-def _drop_line(text: str, keep_end: bool) -> str:
-    """The text without its first line (keep_end) or its last line."""
+def _drop(text: str, chars: int, keep_end: bool) -> str:
+    """The text without at least `chars` characters of the side away from the cursor.
+
+    The cut is at a line boundary when one is far enough in, else inside the line.
+    """
     if keep_end:
-        cut = text.find("\n")
-        if cut == -1 or cut == len(text) - 1:
-            # One long line: drop a quarter of it rather than all of it.
-            return text[len(text) // 4 + 1 :]
-        return text[cut + 1 :]
-    cut = text.rfind("\n", 0, len(text) - 1)
-    if cut <= 0:
-        return text[: (len(text) * 3) // 4]
-    return text[:cut]
+        cut = text.find("\n", chars - 1)
+        return text[cut + 1 :] if cut != -1 else text[chars:]
+    cut = text.rfind("\n", 0, len(text) - chars + 1)
+    return text[:cut] if cut > 0 else text[: len(text) - chars]
