@@ -1,7 +1,7 @@
 """Latency the language server adds in front of the gateway, and cancellation speed.
 
     .venv/bin/python benchmarks/gateway_overhead.py [--requests 300] [--cancels 20]
-        [--first-after 2.0] [--no-inline-capability]
+        [--first-after 2.0] [--no-inline-capability] [--lines 0]
 
 One run, side by side: the same inline-completion requests are sent to a local
 OpenAI-compatible gateway directly (httpx, one pooled connection, as the server's own
@@ -12,7 +12,10 @@ answers. As an editor does, each request through the server follows a `didChange
 which the server handles inside the measured time. Reported: latency p50/p95/p99 of
 each path and the added latency (through the server minus direct): the percentiles of
 the pairwise differences, and the differences of the two paths' percentiles. The
-server keeps its telemetry in a fresh store for each run.
+server keeps its telemetry in a fresh store for each run. The document is a one-line
+function, or with `--lines N` that function below N lines of other code: at 200 lines
+the prefix fills the default prompt budget (1,500 tokens), which the server counts on
+each request, as it does in a real file.
 
 The client advertises inline completions, as an editor that shows them does, so the
 server gets its assistant ready after the start-up scan (`--no-inline-capability`
@@ -188,13 +191,30 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def source(index: int, slow: bool = False) -> str:
+def preamble(lines: int) -> str:
+    """`lines` lines of ordinary module code, to put above the completed function."""
+    block = (
+        "def parse_{n}(raw: str) -> dict[str, int]:\n"
+        '    """Split `key=value` pairs of entry {n} and keep the integers."""\n'
+        '    pairs = (item.split("=", 1) for item in raw.split(",") if item)\n'
+        "    return {{key.strip(): int(value) for key, value in pairs}}\n"
+        "\n"
+    )
+    text = "".join(block.format(n=n) for n in range(lines // 5 + 1))
+    return "".join(text.splitlines(keepends=True)[:lines])
+
+
+def source(index: int, slow: bool = False, lines: int = 0) -> str:
     marker = "# slow-please\n" if slow else ""
-    return f"{marker}def add_{index}(a, b):\n    return \n"
+    return f"{marker}{preamble(lines)}def add_{index}(a, b):\n    return \n"
 
 
 async def run(  # noqa: PLR0915
-    requests: int, cancels: int, first_after: float, inline_capability: bool = True
+    requests: int,
+    cancels: int,
+    first_after: float,
+    inline_capability: bool = True,
+    lines: int = 0,
 ) -> dict[str, Any]:
     upstream = await UpstreamProcess.start()
     base_url = upstream.base_url
@@ -237,7 +257,7 @@ async def run(  # noqa: PLR0915
                 "uri": uri,
                 "languageId": "python",
                 "version": 1,
-                "text": source(0),
+                "text": source(0, lines=lines),
             }
         },
     )
@@ -253,7 +273,7 @@ async def run(  # noqa: PLR0915
             "textDocument/didChange",
             {
                 "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"text": source(index)}],
+                "contentChanges": [{"text": source(index, lines=lines)}],
             },
         )
         started = time.perf_counter()
@@ -261,7 +281,7 @@ async def run(  # noqa: PLR0915
             "textDocument/inlineCompletion",
             {
                 "textDocument": {"uri": uri},
-                "position": {"line": 1, "character": 11},
+                "position": {"line": lines + 1, "character": 11},
                 "context": {"triggerKind": 2},
             },
         )
@@ -271,8 +291,8 @@ async def run(  # noqa: PLR0915
         return elapsed
 
     async def straight(index: int) -> float:
-        text = source(index)
-        fim = build_fim(text[: text.index("return ") + 7], "\n", 1500, count_tokens)
+        text = source(index, lines=lines)
+        fim = build_fim(text[: text.rindex("return ") + 7], "\n", 1500, count_tokens)
         body = {
             "model": FAST,
             "messages": [
@@ -385,6 +405,12 @@ def main() -> None:
     parser.add_argument("--cancels", type=int, default=20)
     parser.add_argument("--first-after", type=float, default=2.0)
     parser.add_argument("--no-inline-capability", action="store_true")
+    parser.add_argument(
+        "--lines",
+        type=int,
+        default=0,
+        help="lines of code above the completed function (the prompt grows with them)",
+    )
     args = parser.parse_args()
     result = asyncio.run(
         run(
@@ -392,6 +418,7 @@ def main() -> None:
             args.cancels,
             args.first_after,
             inline_capability=not args.no_inline_capability,
+            lines=args.lines,
         )
     )
     print(json.dumps(result, indent=2))

@@ -19,9 +19,12 @@ matter; they wait for a pause, which the back-to-back timed edits never leave.
 
 Token counts are cached on disk between runs; the main server runs with that cache
 off (`LLMOPS_LS_CACHE_DIR=""`), the cold case, in which the files over their byte
-budget are counted by a worker process during the scan. Opening a file that needs
-counts on every edit loads the o200k vocabulary (about 65 MiB) into the server; the
-first edit's time (`first_edit_ms`) includes waiting for that. A second server,
+budget are counted by the server's count worker, a process of its own that holds the
+o200k vocabulary (about 65 MiB) and is stopped after ten minutes unused. Its resident
+memory is reported beside the server's (`count_worker_rss_*`); the server's own
+figures leave it out. Opening a file that needs counts on every edit uses that worker,
+or starts it again; the first edit's time (`first_edit_ms`) includes waiting for
+that. A second server,
 started first over a cache filled by a previous one, gives the resident memory of
 the warm case (`rss_after_scan_warm_cache_mib`).
 """
@@ -108,11 +111,13 @@ class Client:
                 return message
 
     def rss_mib(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return _rss_mib(self.process.pid)
+
+    def children_rss_mib(self) -> float:
+        """The resident memory of the server's own processes (its count worker)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return sum(_rss_mib(int(child)) for child in children)
 
     def close(self) -> None:
         self.request("shutdown", None)
@@ -121,6 +126,17 @@ class Client:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0.0  # ended since it was listed
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def claude_md(lines: int) -> str:
@@ -303,6 +319,7 @@ def main() -> int:
         initialize_ms = client.initialize_ms
         scan_ms = client.scan_ms
         rss_after_scan = client.rss_mib()
+        workers_after_scan = client.children_rss_mib()
 
         results: dict[str, Any] = {
             "files_scanned": len(list(rules.glob("*.mdc"))) + 1,
@@ -310,6 +327,7 @@ def main() -> int:
             "scan_ms": round(scan_ms, 1),
             "rss_after_scan_mib": round(rss_after_scan, 1),
             "rss_after_scan_warm_cache_mib": round(rss_warm[-1], 1),
+            "count_worker_rss_after_scan_mib": round(workers_after_scan, 1),
             "debounce_ms": 0,
             "dependents_quiet_ms": round(QUIET_SECONDS * 1000),
         }
@@ -327,14 +345,18 @@ def main() -> int:
             }
 
         rss_before_soak = client.rss_mib()
+        workers_before_soak = client.children_rss_mib()
         samples: list[tuple[int, float]] = []
         soak = measure_edits(client, big, args.soak_edits, samples, args.sample_every)
         rss_after_soak = client.rss_mib()
+        workers_after_soak = client.children_rss_mib()
         slope = slope_per_1000(samples)
         results["soak"] = {
             "edits": len(soak),
             "rss_before_mib": round(rss_before_soak, 1),
             "rss_after_mib": round(rss_after_soak, 1),
+            "count_worker_rss_before_mib": round(workers_before_soak, 1),
+            "count_worker_rss_after_mib": round(workers_after_soak, 1),
             "rss_mib_at_edit": dict(samples),
             "second_half_slope_mib_per_1000_edits": (
                 round(slope, 3) if slope is not None else None
