@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llmops_ls.gateway.fim import build_fim
 from llmops_ls.linter.token_worker import load_encoding
@@ -31,15 +33,88 @@ def _module(functions: int) -> str:
     )
 
 
-def test_a_prompt_within_the_budget_is_kept_whole_and_counted_once() -> None:
-    counter = CountingCounter()
+def test_a_prompt_within_the_budget_is_kept_whole() -> None:
     prefix, suffix = "def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n"
 
-    fim = build_fim(prefix, suffix, 1500, counter)
+    fim = build_fim(prefix, suffix, 1500, CountingCounter())
 
     assert (fim.prefix, fim.suffix) == (prefix, suffix)
-    assert fim.tokens == _ENCODER.count(prefix) + _ENCODER.count(suffix)
-    assert counter.calls == 2
+    assert fim.prefix_tokens == _ENCODER.count(prefix)
+    assert fim.suffix_tokens == _ENCODER.count(suffix)
+
+
+class CachingCounter(CountingCounter):
+    """A counter that remembers, as the server's does; `calls` counts real counts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.known: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        if text not in self.known:
+            self.known[text] = super().__call__(text)
+        return self.known[text]
+
+
+def test_typing_on_the_cursor_line_counts_only_that_line_again() -> None:
+    above, below = _module(200), "\n" + _module(100)
+    counter = CachingCounter()
+    first = build_fim(above + "    total = ", below, 1500, counter)
+    before = counter.calls
+
+    second = build_fim(above + "    total = su", below, 1500, counter)
+
+    assert counter.calls == before + 1
+    assert second.prefix.endswith("    total = su")
+    assert second.prefix[: -len("su")] == first.prefix
+    assert second.suffix == first.suffix
+
+
+# Code-like text: lines of words, punctuation, comments and blank lines, where the
+# split patterns of the encodings are most varied at line ends.
+_LINE = st.lists(
+    st.sampled_from(
+        [
+            "x",
+            "return",
+            "  ",
+            "\t",
+            "(",
+            ")",
+            "):",
+            "};",
+            "//",
+            "/",
+            "#",
+            "'s",
+            "42",
+            "é",
+            "日本",
+            " ",
+            "=",
+            "->",
+            "\r",
+            "\u00a0",
+            "\u3000",
+            "\x0c",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+_CODE = st.lists(_LINE, max_size=12).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=_CODE, at=st.integers(min_value=0))
+def test_the_two_parts_count_as_the_whole(code: str, at: int) -> None:
+    at = at % (len(code) + 1)
+    prefix, suffix = code[:at], code[at:]
+
+    fim = build_fim(prefix, suffix, 100_000, CountingCounter())
+
+    assert (fim.prefix, fim.suffix) == (prefix, suffix)
+    assert fim.prefix_tokens == _ENCODER.count(prefix)
+    assert fim.suffix_tokens == _ENCODER.count(suffix)
 
 
 @pytest.mark.parametrize("functions", [40, 200, 1000])

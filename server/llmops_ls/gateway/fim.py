@@ -3,6 +3,14 @@
 The prefix matters more than the suffix (it says what is being written), so it gets
 the larger share. Both are cut at line boundaries where possible, the prefix from its
 start and the suffix from its end, so the model sees whole lines next to the cursor.
+
+Each side is counted in two parts: the cursor's line, and the whole lines beyond it.
+While someone types, only the cursor's line changes, so with a caching counter the
+rest, and where it is cut, costs nothing more per keystroke. The parts are split at
+the start of a line that starts with neither white space nor `/` on the suffix's
+side, and at the start of the cursor's line, unless it starts with `/`, on the
+prefix's: the split patterns of the OpenAI encodings never run across such a place,
+so the two counts add up to the count of the whole.
 """
 
 from __future__ import annotations
@@ -58,11 +66,48 @@ def build_fim(
 ) -> FimPrompt:
     """The prompt within `budget_tokens`; unused suffix budget goes to the prefix."""
     suffix_budget = int(budget_tokens * suffix_share)
-    kept_suffix, suffix_tokens = _fit(suffix, suffix_budget, count, keep_end=False)
-    kept_prefix, prefix_tokens = _fit(
+    kept_suffix, suffix_tokens = _fit_side(suffix, suffix_budget, count, keep_end=False)
+    kept_prefix, prefix_tokens = _fit_side(
         prefix, budget_tokens - suffix_tokens, count, keep_end=True
     )
     return FimPrompt(kept_prefix, kept_suffix, prefix_tokens, suffix_tokens)
+
+
+def _fit_side(
+    text: str, budget: int, count: TokenCounter, keep_end: bool
+) -> tuple[str, int]:
+    """One side of the cursor within `budget`: its cursor line, then whole lines."""
+    if keep_end:
+        start = text.rfind("\n") + 1
+        far, near = text[:start], text[start:]
+        split = not near.startswith(("/", "\r"))
+    else:
+        end = _line_start(text)
+        near, far = text[:end], text[end:]
+        split = end > 0
+    if not far or not split:
+        return _fit(text, budget, count, keep_end)
+    near_tokens = count(near) if near else 0
+    if near_tokens >= budget:
+        return _fit(text, budget, count, keep_end)
+    kept, far_tokens = _fit(far, budget - near_tokens, count, keep_end)
+    joined = kept + near if keep_end else near + kept
+    return joined, far_tokens + near_tokens
+
+
+def _line_start(text: str) -> int:
+    """Where the first line that starts with neither white space nor `/` begins.
+
+    0 when there is none. Before such a line, no piece of the encodings' split runs
+    across the line end (a blank line would join it, and so would `//` after a line
+    ending in punctuation).
+    """
+    end = 0
+    while (found := text.find("\n", end)) != -1:
+        end = found + 1
+        if end < len(text) and not text[end].isspace() and text[end] != "/":
+            return end
+    return 0
 
 
 def _fit(
