@@ -1,7 +1,7 @@
 """Latency the language server adds in front of the gateway, and cancellation speed.
 
     .venv/bin/python benchmarks/gateway_overhead.py [--requests 300] [--cancels 20]
-        [--first-after 2.0] [--no-inline-capability] [--lines 0]
+        [--first-after 2.0] [--no-inline-capability] [--lines 0] [--typing]
 
 One run, side by side: the same inline-completion requests are sent to a local
 OpenAI-compatible gateway directly (httpx, one pooled connection, as the server's own
@@ -15,7 +15,9 @@ the pairwise differences, and the differences of the two paths' percentiles. The
 server keeps its telemetry in a fresh store for each run. The document is a one-line
 function, or with `--lines N` that function below N lines of other code: at 200 lines
 the prefix fills the default prompt budget (1,500 tokens), which the server counts on
-each request, as it does in a real file.
+each request, as it does in a real file. Between requests the function's name
+changes, so every line near the cursor is new; with `--typing` only the cursor's
+line changes, as while someone types on it.
 
 The client advertises inline completions, as an editor that shows them does, so the
 server gets its assistant ready after the start-up scan (`--no-inline-capability`
@@ -204,17 +206,31 @@ def preamble(lines: int) -> str:
     return "".join(text.splitlines(keepends=True)[:lines])
 
 
-def source(index: int, slow: bool = False, lines: int = 0) -> str:
+def cursor_line(index: int, typing: bool) -> str:
+    """The line the cursor ends, where the completion goes."""
+    return f"    return a + {index} * b" if typing else "    return "
+
+
+def source(index: int, slow: bool = False, lines: int = 0, typing: bool = False) -> str:
+    """The document: a function below `lines` lines, the cursor ending its last line.
+
+    Each index gives another text. By default the function's name changes; with
+    `typing`, only the cursor's line does, as while someone types on it.
+    """
     marker = "# slow-please\n" if slow else ""
-    return f"{marker}{preamble(lines)}def add_{index}(a, b):\n    return \n"
+    name = "add" if typing else f"add_{index}"
+    last = cursor_line(index, typing)
+    return f"{marker}{preamble(lines)}def {name}(a, b):\n{last}\n"
 
 
 async def run(  # noqa: PLR0915
     requests: int,
     cancels: int,
     first_after: float,
+    *,
     inline_capability: bool = True,
     lines: int = 0,
+    typing: bool = False,
 ) -> dict[str, Any]:
     upstream = await UpstreamProcess.start()
     base_url = upstream.base_url
@@ -257,7 +273,7 @@ async def run(  # noqa: PLR0915
                 "uri": uri,
                 "languageId": "python",
                 "version": 1,
-                "text": source(0, lines=lines),
+                "text": source(0, lines=lines, typing=typing),
             }
         },
     )
@@ -273,7 +289,7 @@ async def run(  # noqa: PLR0915
             "textDocument/didChange",
             {
                 "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"text": source(index, lines=lines)}],
+                "contentChanges": [{"text": source(index, lines=lines, typing=typing)}],
             },
         )
         started = time.perf_counter()
@@ -281,7 +297,10 @@ async def run(  # noqa: PLR0915
             "textDocument/inlineCompletion",
             {
                 "textDocument": {"uri": uri},
-                "position": {"line": lines + 1, "character": 11},
+                "position": {
+                    "line": lines + 1,
+                    "character": len(cursor_line(index, typing)),
+                },
                 "context": {"triggerKind": 2},
             },
         )
@@ -291,8 +310,8 @@ async def run(  # noqa: PLR0915
         return elapsed
 
     async def straight(index: int) -> float:
-        text = source(index, lines=lines)
-        fim = build_fim(text[: text.rindex("return ") + 7], "\n", 1500, count_tokens)
+        text = source(index, lines=lines, typing=typing)
+        fim = build_fim(text[: text.rindex("\n")], "\n", 1500, count_tokens)
         body = {
             "model": FAST,
             "messages": [
@@ -411,6 +430,11 @@ def main() -> None:
         default=0,
         help="lines of code above the completed function (the prompt grows with them)",
     )
+    parser.add_argument(
+        "--typing",
+        action="store_true",
+        help="change only the cursor's line between requests, not the line above it",
+    )
     args = parser.parse_args()
     result = asyncio.run(
         run(
@@ -419,6 +443,7 @@ def main() -> None:
             args.first_after,
             inline_capability=not args.no_inline_capability,
             lines=args.lines,
+            typing=args.typing,
         )
     )
     print(json.dumps(result, indent=2))
