@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from llmops_ls.linter.token_worker import load_encoding
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cursor-rules"
+ROOT = Path(__file__).resolve().parents[2]
 ENCODINGS = ("o200k_base", "cl100k_base")
 
 
@@ -80,10 +80,17 @@ def test_vocabulary_is_the_one_openai_publishes(encoding: str) -> None:
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_real_rules_files_count_as_tiktoken_counts_them(encoding: str) -> None:
+def test_the_repositorys_own_texts_count_as_tiktoken_counts_them(encoding: str) -> None:
     counter = load_encoding(encoding)
     reference = _reference(encoding)
-    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.mdc"))]
+    paths = [
+        *ROOT.glob("docs/**/*.md"),
+        *ROOT.glob("examples/**/*.md"),
+        *ROOT.glob("examples/**/*.mdc"),
+        *ROOT.glob("rules/*.toml"),
+        *ROOT.glob("server/llmops_ls/**/*.py"),
+    ]
+    texts = [p.read_text(encoding="utf-8") for p in sorted(paths)]
     assert len(texts) > 200
     differing = [
         index
