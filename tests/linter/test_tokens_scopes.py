@@ -13,7 +13,7 @@ import pytest
 
 from llmops_ls.linter import token_worker, tokens
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cursor-rules"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _texts() -> list[str]:
     texts = ["hello world", "日本語のテキスト", "<|endoftext|>", "Run `make test`.\n"]
-    texts += [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.mdc"))[:8]]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(DOCS.glob("*.md"))[:8]]
     return texts
 
 
