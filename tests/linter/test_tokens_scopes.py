@@ -148,6 +148,52 @@ def test_kept_workers_count_and_idle_ones_are_stopped(
     assert tokens.kept_workers() == frozenset()
 
 
+def _kill_kept_worker() -> int:
+    workers = tokens._kept.workers
+    assert workers is not None
+    process = workers["o200k_base"]._process
+    assert process is not None
+    process.kill()
+    process.wait()
+    return process.pid
+
+
+def test_a_kept_worker_that_dies_is_replaced_a_few_times_then_counting_is_here(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(tokens, "_kept", tokens._Kept())
+    tokens.keep_workers()
+    try:
+        assert tokens.count_tokens("hello world") == 2
+        killed = {_kill_kept_worker()}
+        for round_number in range(tokens._KEPT_RESTARTS):
+            assert tokens.count_tokens(f"round {round_number} of the tests") > 0
+            assert tokens.kept_workers() == {"o200k_base"}
+            assert tokens.loaded_encodings() == frozenset()
+            killed.add(_kill_kept_worker())
+        assert len(killed) == tokens._KEPT_RESTARTS + 1
+
+        assert tokens.count_tokens("tiktoken is great!") == 6
+        assert tokens.loaded_encodings() == {"o200k_base"}
+    finally:
+        tokens.stop_kept_workers()
+    assert caplog.text.count("ended; starting another") == tokens._KEPT_RESTARTS
+
+
+def test_a_scan_whose_worker_dies_goes_on_counting_here(fresh: Path) -> None:
+    with tokens.counted_in_worker():
+        assert tokens.count_tokens("hello world") == 2
+        workers = tokens._workers.get()
+        assert workers is not None
+        process = workers["o200k_base"]._process
+        assert process is not None
+        process.kill()
+        process.wait()
+
+        assert tokens.count_tokens("tiktoken is great!") == 6
+    assert tokens.loaded_encodings() == {"o200k_base"}
+
+
 def test_warming_loads_here_unless_workers_are_kept(
     fresh: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -52,7 +52,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,9 +295,11 @@ class _Kept:
     """The workers kept between counts, once `keep_workers()` has been called."""
 
     workers: dict[str, _Worker] | None = None
+    restarts = 0
 
 
 _kept = _Kept()
+_KEPT_RESTARTS = 3
 _requests: dict[str, int] = {}
 _load_listeners: list[Callable[[str], None]] = []
 _memory: dict[str, int] = {}
@@ -328,12 +330,31 @@ def _count(text: str, encoding: str) -> int:
         workers = _kept.workers
     if workers is not None and encoding not in _encodings:
         worker = workers.get(encoding)
-        if worker is None:
+        if worker is None or _replaceable(worker, workers):
             worker = workers[encoding] = _Worker(encoding)
         counted = worker.count(text)
+        if counted is None and _replaceable(worker, workers):
+            worker = workers[encoding] = _Worker(encoding)
+            counted = worker.count(text)
         if counted is not None:
             return counted
     return _load(encoding).count(text)
+
+
+def _replaceable(worker: _Worker, workers: dict[str, _Worker]) -> bool:
+    """Whether a failed worker is a kept one that may be started again.
+
+    A kept worker that dies (killed, out of memory) is replaced a few times over the
+    process's life, so that the vocabulary does not end up in this process for good;
+    after that, counting falls back to this process.
+    """
+    if not worker.failed or workers is not _kept.workers:
+        return False
+    if _kept.restarts >= _KEPT_RESTARTS:
+        return False
+    _kept.restarts += 1
+    logger.warning("token count worker for %s ended; starting another", worker.encoding)
+    return True
 
 
 def _load(encoding: str) -> Encoder:
@@ -362,6 +383,11 @@ class _Worker:
         self.last_used = time.monotonic()
         self._process: subprocess.Popen[bytes] | None = None
         self._failed = False
+
+    @property
+    def failed(self) -> bool:
+        """Whether it could not start, died or was stopped: it counts no more."""
+        return self._failed
 
     @property
     def running(self) -> bool:
@@ -450,7 +476,10 @@ class _Worker:
             process.wait()
             for stream in (process.stdin, process.stdout):
                 if stream is not None:
-                    stream.close()
+                    # A request left in the buffer of a dead worker's pipe cannot be
+                    # flushed; the pipe is closed all the same.
+                    with suppress(OSError):
+                        stream.close()
 
 
 def _pipes(process: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
