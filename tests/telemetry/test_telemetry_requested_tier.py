@@ -6,6 +6,7 @@ import datetime
 import gzip
 import multiprocessing
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,10 @@ def test_a_step_stopped_half_way_leaves_nothing_behind(
         assert list(store.query("SELECT requested_tier FROM events")) == []
 
 
+# Processes opening one store at once.
+OPENERS = 3
+
+
 def _open_together(path: str, barrier: Any, answers: Any) -> None:
     barrier.wait()
     try:
@@ -184,14 +189,42 @@ def test_processes_opening_a_store_at_once_all_succeed(
         path = tmp_path / f"store-{round_number}.db"
         if old:
             _schema_1_store(path)
-        barrier, answers = context.Barrier(3), context.Queue()
+        barrier, answers = context.Barrier(OPENERS), context.Queue()
         processes = [
             context.Process(target=_open_together, args=(str(path), barrier, answers))
-            for _ in range(3)
+            for _ in range(OPENERS)
         ]
         for process in processes:
             process.start()
         results = [answers.get(timeout=60) for _ in processes]
         for process in processes:
             process.join(60)
-        assert results == ["ok", "ok", "ok"]
+        assert results == ["ok"] * OPENERS
+
+
+def test_a_new_store_waits_for_another_process_holding_its_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process takes the new file's write lock (as one creating the store
+    # does) just before this one switches it to WAL: SQLite refuses the switch at
+    # once, not after busy_timeout.
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    release = threading.Timer(0.3, other.execute, ("COMMIT",))
+    enable_wal = sqlite_utils.Database.enable_wal
+
+    def locked_first(db: sqlite_utils.Database) -> None:
+        if release.ident is None:  # only before the first try
+            other.execute("BEGIN IMMEDIATE")
+            release.start()
+        enable_wal(db)
+
+    monkeypatch.setattr(sqlite_utils.Database, "enable_wal", locked_first)
+    try:
+        with TelemetryStore(path) as store:
+            mode = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        if release.ident is not None:
+            release.join()
+        other.close()
+    assert mode == "wal"

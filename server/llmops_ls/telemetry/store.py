@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 DEFAULT_FILE_NAME = "telemetry.db"
+# How long a connection waits for another's write lock before failing.
+BUSY_SECONDS = 30.0
+_BUSY_TIMEOUT = f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}"
 
 EVENT_COLUMNS = (
     "event_id",
@@ -138,11 +141,13 @@ class TelemetryStore:
             # command that only reads leaves the store as the server left it. (SQLite
             # may still create the empty -wal and -shm files of a store in WAL mode.)
             uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, timeout=30.0, check_same_thread=False)
+            conn = sqlite3.connect(
+                uri, uri=True, timeout=BUSY_SECONDS, check_same_thread=False
+            )
             self.db = sqlite_utils.Database(conn)
             self.conn = conn
             try:
-                conn.execute("PRAGMA busy_timeout = 30000")
+                conn.execute(_BUSY_TIMEOUT)
                 self.schema = schema_version(conn)
                 if self.schema == 0:
                     raise RuntimeError(f"telemetry store {self.path} has no schema")
@@ -154,7 +159,7 @@ class TelemetryStore:
             return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+        conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         self._configure()
@@ -191,9 +196,27 @@ class TelemetryStore:
         # `prune` hand freed pages back to the file system.
         self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         if self.path != ":memory:":
-            self.db.enable_wal()
+            self._enable_wal()
         self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.conn.execute("PRAGMA busy_timeout = 30000")
+        self.conn.execute(_BUSY_TIMEOUT)
+
+    def _enable_wal(self) -> None:
+        """Switch the file to WAL, waiting out other processes switching it too.
+
+        Changing the journal mode needs the file to itself, and SQLite reports a
+        process that holds it for the same change as "database is locked" at once,
+        without waiting `busy_timeout`; so the change is tried again, briefly, until
+        the file is in WAL mode, whoever switched it.
+        """
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.005)
 
     # Writing
 
