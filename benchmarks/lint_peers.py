@@ -213,9 +213,8 @@ def measure(workspace: Path, scratch: Path, runs: int) -> list[Measurement]:
                 m.user_seconds.append(run.user_seconds)
                 m.system_seconds.append(run.system_seconds)
                 m.peak_rss_kib = max(m.peak_rss_kib, run.peak_rss_kib)
-                if name != EDIT_ONE:
-                    counts, errors = parse(run.output)
-                    m.by_rule, m.files_with_errors = counts, len(errors)
+                counts, errors = parse(run.output)
+                m.by_rule, m.files_with_errors = counts, len(errors)
     return [m for m in results.values() if m.seconds]
 
 
