@@ -41,8 +41,9 @@ def _project(root: Path) -> None:
     (root / "project" / ".git").mkdir()
 
 
+@pytest.mark.parametrize("jobs", [1, 2], ids=["here", "forked"])
 def test_counts_come_from_one_worker_started_before_linting(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
     _project(tmp_path)
     root = tmp_path / "project"
@@ -57,9 +58,10 @@ def test_counts_come_from_one_worker_started_before_linting(
         return lint_document(doc, context)  # type: ignore[arg-type]
 
     monkeypatch.setattr(engine, "lint_document", spy)
-    counted = engine.lint_paths(Workspace(root), None, BUDGETS, jobs=2)
+    counted = engine.lint_paths(Workspace(root), None, BUDGETS, jobs=jobs)
     assert started_first == [True]
     assert tokens.loaded_encodings() == frozenset()
+    assert counted.files_checked == 70
 
     monkeypatch.setattr(engine, "lint_document", lint_document)
     tokens.set_cache_dir(None)  # count again, in this process
@@ -68,8 +70,10 @@ def test_counts_come_from_one_worker_started_before_linting(
     assert counted.findings == serial.findings
     budget = [f for f in counted.findings if f.rule == "token-budget"]
     assert [f.path for f in budget] == [".cursor/rules/r05.mdc"]
-    # The file to count is linted last, but the documents keep the discovery order.
-    assert [d.relative for d in counted.files] == [d.relative for d in serial.files]
+    if jobs == 1:
+        # The file to count is linted last, but the documents keep the discovery
+        # order. (Forked lints keep their documents in the children.)
+        assert [d.relative for d in counted.files] == [d.relative for d in serial.files]
 
 
 def test_counts_found_in_the_cache_start_no_worker(
@@ -115,3 +119,25 @@ def test_with_little_else_to_lint_the_count_is_made_here(
         ".cursor/rules/big.mdc"
     ]
     assert tokens.loaded_encodings() == {tokens.DEFAULT_ENCODING}
+
+
+def test_shares_are_even_in_bytes_and_keep_the_order(tmp_path: Path) -> None:
+    sizes = [900, 10, 10, 10, 500, 400, 10, 300, 20, 10]
+    paths = []
+    for index, size in enumerate(sizes):
+        path = tmp_path / f"r{index}.mdc"
+        path.write_bytes(b"x" * size)
+        paths.append(path)
+
+    shares = engine._shares(paths, 2, 0)
+    assert sorted(shares[0] + shares[1]) == sorted(paths)
+    loads = [sum(p.stat().st_size for p in share) for share in shares]
+    # 1,200 and 970 bytes; alternate files would have given 1,340 and 830.
+    assert abs(loads[0] - loads[1]) <= 300
+    for share in shares:
+        assert share == [p for p in paths if p in share]
+
+    # The first share starts with the files this process lints after it.
+    shares = engine._shares(paths, 2, 1500)
+    loads = [sum(p.stat().st_size for p in share) for share in shares]
+    assert loads == [340, 1830]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -273,3 +276,61 @@ def test_an_error_in_the_block_stops_the_worker_without_waiting_for_it(
         assert process is not None
         raise KeyboardInterrupt
     assert process.returncode is not None and process.returncode < 0
+
+
+def test_a_child_forked_in_the_block_counts_without_its_parents_worker(
+    fresh: Path,
+) -> None:
+    # The child inherits the worker's pipes; requests from both processes on them
+    # would mix, and either could read the answer meant for the other.
+    with tokens.counted_in_worker(start=tokens.DEFAULT_ENCODING):
+        assert tokens.count_tokens("hello world") == 2
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                count = tokens.count_tokens("tiktoken is great!")
+                loaded = sorted(tokens.loaded_encodings())
+                os.write(write_end, json.dumps([count, loaded]).encode())
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            answer = json.loads(pipe.read())
+        _, status = os.waitpid(pid, 0)
+        assert status == 0
+        assert answer == [6, ["o200k_base"]]  # counted in the child itself
+
+        assert tokens.count_tokens("a second text for the worker") == 6
+    assert tokens.loaded_encodings() == frozenset()
+
+
+def test_counts_made_in_a_block_reach_the_disk_once_when_it_ends(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[Path] = []
+    real_write = tokens.write_atomically
+
+    def spy(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+        writes.append(path)
+        real_write(path, write)
+
+    monkeypatch.setattr(tokens, "write_atomically", spy)
+    texts = ["hello world", "tiktoken is great!", "日本語のテキスト"]
+    with tokens.counted_in_worker():
+        counted = [tokens.count_tokens(text) for text in texts]
+        assert writes == []
+        assert not fresh.exists()
+        assert tokens.cached_count(texts[0]) == counted[0]  # memory has them meanwhile
+    assert writes == [fresh]
+
+    monkeypatch.setattr(tokens, "_memory", {})
+    fresh_disk = tokens._DiskCache()
+    fresh_disk.configure(fresh.parent)
+    monkeypatch.setattr(tokens, "_disk", fresh_disk)
+    assert [tokens.cached_count(text) for text in texts] == counted
+
+    tokens.count_tokens("outside any block")
+    assert writes == [fresh, fresh]

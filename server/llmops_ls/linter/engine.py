@@ -126,9 +126,14 @@ def _lint_all(
         return _lint_here(
             workspace, paths, settings, keep_documents=True, record=record
         )
+    forking = jobs > 1 and len(paths) >= PARALLEL_MIN_FILES and hasattr(os, "fork")
     if uncounted and len(paths) - len(uncounted) >= OVERLAP_MIN_FILES:
+        if forking:
+            return _lint_forked_counting(
+                workspace, paths, uncounted, settings, jobs, record=record
+            )
         return _lint_counting(workspace, paths, uncounted, settings, record=record)
-    if jobs > 1 and len(paths) >= PARALLEL_MIN_FILES and hasattr(os, "fork"):
+    if forking:
         return _lint_forked(workspace, paths, settings, jobs, record=record)
     return _lint_here(workspace, paths, settings, keep_documents=True, record=record)
 
@@ -198,6 +203,30 @@ def _lint_counting(
     return result
 
 
+def _lint_forked_counting(
+    workspace: Workspace,
+    paths: list[Path],
+    uncounted: set[Path],
+    settings: LintSettings,
+    jobs: int,
+    *,
+    record: bool,
+) -> LintResult:
+    """Lint in forked children while a worker process loads the vocabulary.
+
+    The worker is started before the fork, the files to be counted are kept for this
+    process and linted after its share, so that the vocabulary is waited for as late
+    as it can be. A child that needs a count after all (a load chain over its budget)
+    loads the vocabulary itself rather than sharing this process's worker.
+    """
+    from llmops_ls.linter import tokens
+
+    others = [path for path in paths if path not in uncounted]
+    last = [path for path in paths if path in uncounted]
+    with tokens.counted_in_worker(start=tokens.DEFAULT_ENCODING):
+        return _lint_forked(workspace, others, settings, jobs, record=record, last=last)
+
+
 def _lint_here(
     workspace: Workspace,
     paths: Sequence[Path],
@@ -236,21 +265,22 @@ def _lint_forked(
     jobs: int,
     *,
     record: bool,
+    last: Sequence[Path] = (),
 ) -> LintResult:
     """Lint shares of the files in forked children and this process, then merge.
 
     The first file is linted before forking, so that what every file needs once
     (the checks' modules, compiled patterns, memoised answers such as a project's
     always-applied rules) is made once and inherited, not made again in each child.
-    Shares interleave the other sorted paths so that big and small files spread
-    evenly. A child that dies or sends nothing readable has its share linted here
-    instead, so a failed fork costs time, never findings.
+    Shares are of about the same size in bytes, this process's share counting the
+    `last` files, which it lints after the rest of its share. A child that dies or
+    sends nothing readable has its share linted here instead, so a failed fork costs
+    time, never findings.
     """
     first = _lint_here(
         workspace, paths[:1], settings, keep_documents=False, record=record
     )
-    rest = paths[1:]
-    shares = [rest[i::jobs] for i in range(jobs)]
+    shares = _shares(paths[1:], jobs, sum(_size(path) for path in last))
     children: list[tuple[int, int, list[Path]]] = []
     for share in shares[1:]:
         read_end, write_end = os.pipe()
@@ -279,7 +309,11 @@ def _lint_forked(
         _merge(
             merged,
             _lint_here(
-                workspace, shares[0], settings, keep_documents=False, record=record
+                workspace,
+                [*shares[0], *last],
+                settings,
+                keep_documents=False,
+                record=record,
             ),
         )
         while children:
@@ -308,6 +342,23 @@ def _lint_forked(
                 pass
     merged.findings.sort(key=Finding.sort_key)
     return merged
+
+
+def _shares(paths: list[Path], jobs: int, first_load: int) -> list[list[Path]]:
+    """`paths` in `jobs` shares of about equal bytes, the first one starting with
+    `first_load` bytes.
+
+    Linting time goes with size more than with the number of files. Each file, the
+    largest first, goes to the share with the fewest bytes so far; a share keeps the
+    order of `paths`.
+    """
+    loads = [first_load] + [0] * (jobs - 1)
+    owner: dict[Path, int] = {}
+    for path in sorted(paths, key=_size, reverse=True):
+        share = loads.index(min(loads))
+        owner[path] = share
+        loads[share] += max(_size(path), 1)
+    return [[path for path in paths if owner[path] == share] for share in range(jobs)]
 
 
 def _merge(merged: LintResult, part: LintResult) -> None:

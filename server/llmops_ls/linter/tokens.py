@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import struct
 import sys
 import threading
@@ -155,6 +156,7 @@ def counted_in_worker(*, start: str | None = None) -> Iterator[None]:
     block, the outer block's worker is used, and after `keep_workers()` the kept one.
     With `start`, the worker for that encoding is started at once, so that it loads
     the vocabulary while the caller does other work, instead of on the first count.
+    Counts made in the block reach the disk cache together, when it ends.
     """
     outer = _workers.get()
     if outer is None:
@@ -166,6 +168,8 @@ def counted_in_worker(*, start: str | None = None) -> Iterator[None]:
         return
     workers: dict[str, _Worker] = {}
     token = _workers.set(workers)
+    with _lock:
+        _disk.hold()
     try:
         if start is not None:
             _start_worker(workers, start)
@@ -180,6 +184,8 @@ def counted_in_worker(*, start: str | None = None) -> Iterator[None]:
         _workers.reset(token)
         for worker in workers.values():
             worker.close()
+        with _lock:
+            _disk.release()
 
 
 @contextmanager
@@ -383,6 +389,9 @@ class _Worker:
         self.last_used = time.monotonic()
         self._process: subprocess.Popen[bytes] | None = None
         self._failed = False
+        # A forked child inherits this object and its pipes: were it to count through
+        # them too, its requests and answers would mix with its parent's.
+        self._owner = os.getpid()
 
     @property
     def failed(self) -> bool:
@@ -395,8 +404,8 @@ class _Worker:
         return self._process is not None
 
     def count(self, text: str) -> int | None:
-        """The count, or None when the worker cannot give it."""
-        if self._failed:
+        """The count, or None when the worker cannot give it (to this process)."""
+        if self._failed or os.getpid() != self._owner:
             return None
         self.last_used = time.monotonic()
         try:
@@ -495,7 +504,8 @@ def _remember(key: str, value: int) -> None:
 
 
 class _DiskCache:
-    """Counts by key in one JSON file, read on first use, rewritten on each addition.
+    """Counts by key in one JSON file, read on first use, rewritten on each addition
+    (once at the end of a `counted_in_worker` block for the additions made in it).
 
     Where it lives is decided on first use rather than at import, so that settings and
     tests can choose first.
@@ -505,11 +515,25 @@ class _DiskCache:
         self.path: Path | None = None
         self._configured = False
         self._counts: dict[str, int] | None = None
+        # While held (a batch of counts), additions wait in `_pending`, to be
+        # written once when the last holder lets go.
+        self._held = 0
+        self._pending: dict[str, int] = {}
 
     def configure(self, folder: Path | None) -> None:
         self.path = folder / _DISK_FILE if folder is not None else None
         self._configured = True
         self._counts = None
+        self._pending.clear()
+
+    def hold(self) -> None:
+        self._held += 1
+
+    def release(self) -> None:
+        self._held -= 1
+        if self._held == 0 and self._pending:
+            pending, self._pending = self._pending, {}
+            self._write(pending)
 
     def get(self, key: str) -> int | None:
         if not self._configured:
@@ -523,10 +547,20 @@ class _DiskCache:
     def put(self, key: str, value: int) -> None:
         if self.path is None:
             return
+        if self._held:
+            if self._counts is not None:
+                self._counts[key] = value
+            self._pending[key] = value
+            return
+        self._write({key: value})
+
+    def _write(self, added: dict[str, int]) -> None:
+        if self.path is None:
+            return
         # Merge with what other processes wrote since we read, so runs add up.
         counts = _read_counts(self.path)
         counts.update(self._counts or {})
-        counts[key] = value
+        counts.update(added)
         while len(counts) > _DISK_ENTRIES:
             del counts[next(iter(counts))]
         self._counts = counts
