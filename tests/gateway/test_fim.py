@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from llmops_ls.gateway import fim as fim_module
 from llmops_ls.gateway.fim import build_fim
 from llmops_ls.linter.token_worker import load_encoding
 
@@ -13,13 +16,15 @@ _ENCODER = load_encoding("o200k_base")
 
 
 class CountingCounter:
-    """The real o200k count, noting how often it was asked."""
+    """The real o200k count, noting how often it was asked and how much it counted."""
 
     def __init__(self) -> None:
         self.calls = 0
+        self.chars = 0
 
     def __call__(self, text: str) -> int:
         self.calls += 1
+        self.chars += len(text)
         return _ENCODER.count(text)
 
 
@@ -132,7 +137,48 @@ def test_a_long_prefix_loses_whole_lines_from_its_start_in_a_few_counts(
     # Nearly the whole budget is used: the next line back would not have fitted,
     # or only just.
     assert fim.prefix_tokens > 1500 - 60
-    assert counter.calls <= 5
+    # The cursor's line, the chunks that fit, then a few rounds on the one that does
+    # not: never a count per line, nor of the text beyond the budget.
+    assert counter.calls <= 8
+    assert counter.chars <= len(fim.prefix) + 4 * fim_module.CHUNK_CHARS
+
+
+def test_a_new_line_above_the_cursor_is_counted_again_in_its_chunk_only() -> None:
+    above = _module(200)
+    counter = CachingCounter()
+    first = build_fim(above + "def total(a, b):\n    return ", "", 1500, counter)
+    counter.chars = 0
+
+    # Enter on the line before: a line the far part has never had.
+    second = build_fim(
+        above + "def total(a, b):\n    checked = a\n    return ", "", 1500, counter
+    )
+
+    assert second.prefix.endswith("def total(a, b):\n    checked = a\n    return ")
+    assert second.prefix_tokens == _ENCODER.count(second.prefix) <= 1500
+    assert len(first.prefix) > 2 * fim_module.CHUNK_CHARS
+    # The chunk with the new line, and what the last chunk kept, are counted again.
+    assert counter.chars <= 3 * fim_module.CHUNK_CHARS
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=_CODE, at=st.integers(min_value=0), chunk=st.integers(1, 40))
+def test_chunks_of_the_far_lines_count_as_the_whole(
+    code: str, at: int, chunk: int
+) -> None:
+    at = at % (len(code) + 1)
+    prefix, suffix = code[:at], code[at:]
+
+    with patch.object(fim_module, "CHUNK_CHARS", chunk):
+        fim = build_fim(prefix, suffix, 100_000, CountingCounter())
+        for from_end in (False, True):
+            pieces = fim_module._chunks(code, from_end=from_end)
+            assert "".join(pieces) == code
+            assert sum(_ENCODER.count(p) for p in pieces) == _ENCODER.count(code)
+
+    assert (fim.prefix, fim.suffix) == (prefix, suffix)
+    assert fim.prefix_tokens == _ENCODER.count(prefix)
+    assert fim.suffix_tokens == _ENCODER.count(suffix)
 
 
 def test_a_long_suffix_loses_whole_lines_from_its_end() -> None:

@@ -4,13 +4,15 @@ The prefix matters more than the suffix (it says what is being written), so it g
 the larger share. Both are cut at line boundaries where possible, the prefix from its
 start and the suffix from its end, so the model sees whole lines next to the cursor.
 
-Each side is counted in two parts: the cursor's line, and the whole lines beyond it.
-While someone types, only the cursor's line changes, so with a caching counter the
-rest, and where it is cut, costs nothing more per keystroke. The parts are split at
-the start of a line that starts with neither white space nor `/` on the suffix's
-side, and at the start of the cursor's line, unless it starts with `/`, on the
-prefix's: the split patterns of the OpenAI encodings never run across such a place,
-so the two counts add up to the count of the whole.
+Each side is counted in parts: the cursor's line, and the lines beyond it in chunks
+of about `CHUNK_CHARS`, laid from the far end of the document. While someone types,
+only the cursor's line changes, so with a caching counter the rest, and where it is
+cut, costs nothing more per keystroke; a new line, or an edit a few lines away, is
+counted again in its chunk only. Parts are split at the start of a line that starts
+with neither white space nor `/` (and at the start of the cursor's line, unless it
+starts with `/`, on the prefix's side): the split patterns of the OpenAI encodings
+never run across such a place, so the counts of the parts add up to the count of
+the whole.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 TokenCounter = Callable[[str], int]
+
+#: About how long a chunk of the lines beyond the cursor's line is, in characters.
+CHUNK_CHARS = 2048
 
 #: Characters per token assumed when first cutting a long text (generous, so the
 #: exact count only ever trims further).
@@ -90,9 +95,87 @@ def _fit_side(
     near_tokens = count(near) if near else 0
     if near_tokens >= budget:
         return _fit(text, budget, count, keep_end)
-    kept, far_tokens = _fit(far, budget - near_tokens, count, keep_end)
+    kept, far_tokens = _fit_far(far, budget - near_tokens, count, keep_end)
     joined = kept + near if keep_end else near + kept
     return joined, far_tokens + near_tokens
+
+
+def _fit_far(
+    text: str, budget: int, count: TokenCounter, keep_end: bool
+) -> tuple[str, int]:
+    """The lines beyond the cursor's line within `budget`, counted in chunks.
+
+    Chunks are taken from the cursor outward while they fit; the first one that does
+    not is cut to what is left. Whole chunks are counted as they are, so a change
+    near the cursor (a new line, another name) is counted again in its chunk only.
+    """
+    pieces = _chunks(text, from_end=not keep_end)
+    if keep_end:
+        pieces.reverse()  # the cursor is after the prefix's last chunk
+    kept: list[str] = []
+    total = 0
+    for piece in pieces:
+        tokens = count(piece)
+        if total + tokens > budget:
+            piece, tokens = _fit(piece, budget - total, count, keep_end)
+            kept.append(piece)
+            total += tokens
+            break
+        kept.append(piece)
+        total += tokens
+    if keep_end:
+        kept.reverse()
+    return "".join(kept), total
+
+
+def _chunks(text: str, *, from_end: bool) -> list[str]:
+    """`text` in pieces of about `CHUNK_CHARS`, split only before safe lines.
+
+    A safe line starts with neither white space nor `/` (see `_line_start`). The
+    pieces are laid from the end of the text toward its start with `from_end`, else
+    from its start, so that what changes at the other end moves no boundary.
+    """
+    if len(text) <= CHUNK_CHARS:
+        return [text]
+    starts = [0]
+    if from_end:
+        bounds = [len(text)]
+        end = len(text)
+        while end - CHUNK_CHARS > 0:
+            cut = _safe_start_before(text, end - CHUNK_CHARS)
+            if cut <= 0:
+                break
+            bounds.append(cut)
+            end = cut
+        starts = sorted(bounds[1:])
+        starts.insert(0, 0)
+    else:
+        position = 0
+        while position + CHUNK_CHARS < len(text):
+            cut = _safe_start_after(text, position + CHUNK_CHARS)
+            if cut <= 0 or cut >= len(text):
+                break
+            starts.append(cut)
+            position = cut
+    ends = [*starts[1:], len(text)]
+    return [text[start:end] for start, end in zip(starts, ends, strict=True)]
+
+
+def _safe_start_after(text: str, position: int) -> int:
+    """The first safe line start at or after `position`; 0 when there is none."""
+    found = _line_start(text[position - 1 :])
+    return position - 1 + found if found else 0
+
+
+def _safe_start_before(text: str, position: int) -> int:
+    """The last safe line start at or before `position`; 0 when there is none."""
+    end = position
+    while (found := text.rfind("\n", 0, end)) != -1:
+        start = found + 1
+        if start < len(text) and not text[start].isspace() and text[start] != "/":
+            return start
+        end = found
+    return 0
 
 
 def _line_start(text: str) -> int:
