@@ -10,7 +10,12 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from llmops_ls.linter import tokens
-from llmops_ls.lsp.memory import EncodingReleaser, HeapTrimmer, collections_deferred
+from llmops_ls.lsp.memory import (
+    EncodingReleaser,
+    HeapTrimmer,
+    collections_deferred,
+    settle,
+)
 from llmops_ls.lsp.project import Project
 from lsp.helpers import SERVER_ENV, open_file, replace_all, start, wait_for_diagnostics
 
@@ -57,6 +62,19 @@ def test_collections_wait_until_the_work_is_done() -> None:
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_settling_keeps_what_lives_out_of_later_collections() -> None:
+    survivor: list[list[int]] = [[]]
+    try:
+        settle()
+        assert gc.get_freeze_count() > 0
+        # A full collection walks the objects in the generations, no longer these.
+        assert not any(obj is survivor for obj in gc.get_objects())
+        later: list[list[int]] = [[]]
+        assert any(obj is later for obj in gc.get_objects())
+    finally:
+        gc.unfreeze()
 
 
 def test_collections_come_back_after_a_failure() -> None:

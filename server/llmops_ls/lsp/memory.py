@@ -82,6 +82,26 @@ def collections_deferred() -> Iterator[None]:
         gc.enable()
 
 
+def settle() -> None:
+    """Collect garbage once now, then keep what survived out of later collections.
+
+    After start-up the server holds some ninety thousand objects that live as long as
+    it does (modules, the policy, compiled patterns, the routing model). A full
+    collection walks all of them: 15 to 60 ms, depending on the machine, in the middle
+    of whatever request it falls on. Frozen (`gc.freeze`), they are skipped, and a
+    full collection walks only what came later. Called when start-up work is done
+    (after the scan, and once the assistant is ready), at a moment nothing waits.
+    """
+    started = time.perf_counter()
+    gc.collect()
+    gc.freeze()
+    logger.debug(
+        "%d objects kept out of collections; collected in %.1f ms",
+        gc.get_freeze_count(),
+        (time.perf_counter() - started) * 1000,
+    )
+
+
 class EncodingReleaser:
     """Stops token count workers left unused for a while, giving their memory back.
 

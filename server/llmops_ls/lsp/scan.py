@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from llmops_ls.linter import tokens
+from llmops_ls.lsp import memory
 
 if TYPE_CHECKING:
     from llmops_ls.lsp.session import Session
@@ -52,7 +53,9 @@ class Scanner:
                             self._report(progress, index, len(files))
                             await asyncio.sleep(0)
         finally:
-            # The scan's transient allocations are freed; give their pages back.
+            # The scan's transient allocations are freed; give their pages back,
+            # and keep what stays out of later collections.
+            memory.settle()
             self.session.diagnostics.trimmer.trim()
             self._end(progress, count)
             self.done.set()

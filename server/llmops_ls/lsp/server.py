@@ -24,6 +24,7 @@ from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 
 from llmops_ls import __version__
 from llmops_ls.linter import tokens
+from llmops_ls.lsp import memory
 from llmops_ls.lsp.logging import ClientLogHandler, install
 from llmops_ls.lsp.stdio import start_io
 
@@ -198,6 +199,7 @@ class LlmopsLanguageServer(LanguageServer):
             # The first request reports it to the user; here it is only logged.
             logger.warning("the assistant is not available: %s", error, exc_info=True)
         else:
+            memory.settle()
             logger.info("assistant ready")
 
     async def stop_warming(self) -> None:
