@@ -212,7 +212,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """`llmops-ls serve`: the language server; nothing else may write to stdout."""
     from llmops_ls.app import serve
 
-    serve(args.tcp)
+    serve(args.tcp, verbose=args.verbose)
     return EXIT_CLEAN
 
 
