@@ -59,7 +59,17 @@ def test_block_policy_refuses_to_send() -> None:
         OutgoingFilter(ContentFilter(action="block")).apply(request)
 
 
-@pytest.mark.parametrize("path", [".env", "deploy/.env.production", "certs/server.pem"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".env",
+        "deploy/.env.production",
+        "certs/server.pem",
+        "home/.ssh/id_ed25519",
+        ".netrc",
+        "keys/client.p12",
+    ],
+)
 def test_never_attach_paths_are_refused(path: str) -> None:
     request = GatewayRequest(attachments=(Attachment(path, "harmless"),))
 
@@ -67,12 +77,18 @@ def test_never_attach_paths_are_refused(path: str) -> None:
         redacting().apply(request)
 
 
-def test_policy_patterns_extend_never_attach() -> None:
+@pytest.mark.parametrize("path", ["secrets/db.txt", ".env", "certs/server.pem"])
+def test_policy_patterns_extend_never_attach(path: str) -> None:
+    # The policy's own list adds to the built-in patterns; it does not replace them.
     policy = ContentFilter(never_attach=["secrets/*"])
-    request = GatewayRequest(attachments=(Attachment("secrets/db.txt", "x"),))
+    request = GatewayRequest(attachments=(Attachment(path, "x"),))
 
     with pytest.raises(AttachmentRefusedError):
         OutgoingFilter(policy).apply(request)
+
+    assert OutgoingFilter(policy).apply(
+        GatewayRequest(attachments=(Attachment("src/db.txt", "x"),))
+    )
 
 
 async def test_client_never_sends_a_secret() -> None:

@@ -170,6 +170,23 @@ class Budgets(_Strict):
         return ZoneInfo(self.timezone)
 
 
+#: Files never attached to a request, whatever a policy says: environment files,
+#: certificates and private keys, and credentials files.
+NEVER_ATTACH = (
+    ".env",
+    ".env.*",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".netrc",
+)
+
+
 class ContentFilter(_Strict):
     """The `[content_filter]` table: what happens to secrets in outgoing text."""
 
@@ -179,16 +196,21 @@ class ContentFilter(_Strict):
         "refuses to send.",
     )
     never_attach: list[str] = Field(
-        default_factory=lambda: [".env", ".env.*", "*.pem", "*.key", "id_rsa*"],
-        description="Glob patterns of file names (or relative paths) never attached.",
+        default_factory=list,
+        description="Glob patterns of file names (or relative paths) never attached, "
+        "in addition to the built-in ones: " + ", ".join(NEVER_ATTACH) + ".",
     )
 
     def may_attach(self, relative_path: str) -> bool:
-        """Whether a file may be attached to a request at all."""
+        """Whether a file may be attached to a request at all.
+
+        The built-in patterns always apply: a policy adds to them, and cannot
+        let a `.env` or a private key through by leaving them out.
+        """
         name = relative_path.rsplit("/", 1)[-1]
         return not any(
             fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(relative_path, p)
-            for p in self.never_attach
+            for p in (*NEVER_ATTACH, *self.never_attach)
         )
 
 
