@@ -8,7 +8,7 @@ from otlp_receiver import RecordingReceiver
 
 from llmops_ls.config.policy import DEFAULT_POLICY_PATH, parse_policy
 from llmops_ls.routing.recording import RequestRecord
-from llmops_ls.telemetry.service import TelemetryService
+from llmops_ls.telemetry.service import TelemetryService, store_path
 from llmops_ls.telemetry.store import TelemetryStore
 
 
@@ -39,3 +39,18 @@ def test_close_writes_the_queue_and_uploads_it(tmp_path: Path) -> None:
         (row,) = store.query("SELECT workspace, team, sent_at FROM events")
     assert row["workspace"] == "box" and row["team"] == "web"
     assert row["sent_at"] is not None
+
+
+def test_the_environment_names_the_store_before_the_policy(tmp_path: Path) -> None:
+    text = DEFAULT_POLICY_PATH.read_text() + '\n[telemetry]\nstore_path = "~/p.db"\n'
+    with_path = parse_policy(text, tmp_path / "policy.toml").policy
+    without = parse_policy(DEFAULT_POLICY_PATH.read_text(), tmp_path / "p.toml").policy
+    env = {"LLMOPS_TELEMETRY_DB": str(tmp_path / "env.db"), "HOME": str(tmp_path)}
+    state = {"XDG_STATE_HOME": str(tmp_path / "state"), "HOME": str(tmp_path)}
+
+    assert store_path(with_path, env) == tmp_path / "env.db"
+    assert store_path(without, env) == tmp_path / "env.db"
+    assert store_path(with_path, state) == Path("~/p.db").expanduser()
+    assert store_path(without, state) == tmp_path / "state" / "llmops-ls" / (
+        "telemetry.db"
+    )

@@ -26,9 +26,10 @@ logger = logging.getLogger(__name__)
 
 
 def store_path(policy: Policy, environ: Mapping[str, str] | None = None) -> Path:
-    """Where the store lives: the policy's `store_path`, else the default."""
+    """Where the store lives: `$LLMOPS_TELEMETRY_DB`, else the policy's
+    `store_path`, else the default under `$XDG_STATE_HOME`."""
     env = dict(os.environ if environ is None else environ)
-    if policy.telemetry.store_path:
+    if policy.telemetry.store_path and not env.get("LLMOPS_TELEMETRY_DB"):
         return Path(os.path.expanduser(policy.telemetry.store_path))
     return default_store_path(env)
 
