@@ -108,7 +108,9 @@ def _settings(root: Path, options: LintOptions) -> LintSettings:
         if not options.config.is_file():
             raise UsageError(f"no such configuration file: {options.config}")
         settings = project.read_text_settings(
-            options.config, options.config.read_text(encoding="utf-8")
+            options.config,
+            options.config.read_text(encoding="utf-8"),
+            project.policy_locks(),
         )
     else:
         settings = project.load_settings(root)

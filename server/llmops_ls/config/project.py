@@ -7,12 +7,16 @@ both exist. Every key is validated; an unknown key, a wrong type or an unknown r
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from llmops_ls.errors import ConfigError
 from llmops_ls.linter.finding import Severity
 from llmops_ls.linter.settings import LintSettings, TokenBudgets
+
+logger = logging.getLogger(__name__)
 
 CONFIG_FILES = (".llmops.toml", "pyproject.toml")
 
@@ -37,11 +41,14 @@ def find_config_file(root: Path) -> Path | None:
 
 
 def load_settings(root: Path) -> LintSettings:
-    """Lint settings from the project file at `root`, or defaults when there is none."""
+    """Lint settings from the project file at `root`, or defaults when there is none.
+
+    What the organisation policy locks is left out of the file, with a warning.
+    """
     path = find_config_file(root)
     if path is None:
         return LintSettings()
-    return parse_settings(path, _read_table(path))
+    return parse_settings(path, _read_table(path), policy_locks())
 
 
 def load_attribution(root: Path) -> tuple[str | None, str | None]:
@@ -59,20 +66,31 @@ def load_attribution(root: Path) -> tuple[str | None, str | None]:
     return project.team, project.project
 
 
-def read_text_settings(path: Path, text: str) -> LintSettings:
+def read_text_settings(
+    path: Path, text: str, locks: Sequence[str] = ()
+) -> LintSettings:
     """Settings from the text of a project file (an editor buffer, say)."""
     table = _table_from_text(path, text)
-    return parse_settings(path, table)
+    return parse_settings(path, table, locks)
 
 
-def parse_settings(path: Path, table: dict[str, Any]) -> LintSettings:
-    """Validate a project table into lint settings."""
+def parse_settings(
+    path: Path, table: dict[str, Any], locks: Sequence[str] = ()
+) -> LintSettings:
+    """Validate a project table into lint settings, leaving out the `locks`.
+
+    Each key left out because the policy locks it is logged as a warning.
+    """
     # pydantic is imported here, not at module level: a run without a project file
     # should not pay for it.
     from pydantic import ValidationError
 
     from llmops_ls.config.models import ProjectFile
 
+    if locks:
+        table, refused = without_locked(path, table, locks)
+        for key in refused:
+            logger.warning("%s: %s", path, locked_message(key))
     try:
         project = ProjectFile.model_validate(table)
     except ValidationError as exc:
@@ -105,6 +123,90 @@ def _to_settings(path: Path, project: Any) -> LintSettings:
         ),
         exclude=tuple(lint.exclude),
     )
+
+
+def policy_locks(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The keys the organisation policy locks (`locked`), read without validating it.
+
+    The policy's other errors are reported where the policy is used; an unreadable
+    policy locks nothing here, with a warning.
+    """
+    import tomllib
+
+    from llmops_ls.config.policy import policy_path
+
+    try:
+        path = policy_path(environ)
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (ConfigError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        logger.warning("cannot read what the policy locks: %s", exc)
+        return ()
+    locked = data.get("locked", [])
+    if not isinstance(locked, list):
+        return ()
+    return tuple(key for key in locked if isinstance(key, str))
+
+
+def without_locked(
+    path: Path, table: dict[str, Any], locks: Sequence[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """`table` (a project file's, or editor settings') without what `locks` names.
+
+    Returns the table left and the dotted keys taken out, as written in the file.
+    A lock names a key or a whole table (`lint`, `lint.severity`), a rule under
+    `lint.severity` by name or by code; `telemetry.team` and `telemetry.project`
+    lock the file's `team` and `project`.
+    """
+    from llmops_ls.linter import catalogue
+
+    def canonical(key: str) -> str:
+        if key in ("team", "project"):  # the policy's defaults for them
+            return f"telemetry.{key}"
+        head, _, rule = key.partition("lint.severity.")
+        if head or not rule:
+            return key
+        found = catalogue.resolve(rule)
+        return f"lint.severity.{found.name}" if found is not None else key
+
+    held = [canonical(lock) for lock in locks]
+
+    def locked(key: str) -> bool:
+        key = canonical(key)
+        return any(key == lock or key.startswith(lock + ".") for lock in held)
+
+    prefix = _prefix(path)
+    refused: list[str] = []
+    kept: dict[str, Any] = {}
+    for name, value in table.items():
+        if name != "lint" or not isinstance(value, dict):
+            if locked(name):
+                refused.append(prefix + name)
+            else:
+                kept[name] = value
+            continue
+        lint: dict[str, Any] = {}
+        for key, entry in value.items():
+            dotted = f"lint.{key}"
+            if isinstance(entry, dict) and key in ("severity", "budgets"):
+                inner = {}
+                for inner_key, inner_value in entry.items():
+                    if locked(f"{dotted}.{inner_key}"):
+                        refused.append(f"{prefix}{dotted}.{inner_key}")
+                    else:
+                        inner[inner_key] = inner_value
+                if inner or not entry:
+                    lint[key] = inner
+            elif locked(dotted):
+                refused.append(prefix + dotted)
+            else:
+                lint[key] = entry
+        kept["lint"] = lint
+    return kept, refused
+
+
+def locked_message(key: str) -> str:
+    """What is said of a key left out because the organisation policy locks it."""
+    return f"`{key}` is locked by the organisation policy; the value here is ignored"
 
 
 def _rule_names(path: Path, key: str, references: list[str]) -> list[str]:

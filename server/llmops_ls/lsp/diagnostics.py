@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from llmops_ls.errors import ConfigError
+from llmops_ls.config.project import locked_message
 from llmops_ls.linter import tokens
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding
@@ -128,10 +128,15 @@ class Diagnostics:
                     self.clear(path)
 
     def publish_config(self, project: Project) -> None:
-        """Show an invalid project file's error in that file, or clear it once fixed."""
+        """Show an invalid project file's error in that file, or else the keys the
+        organisation policy locks there; clear what no longer holds."""
         error = project.config_error
         shown = {p for p in self._config_published if project.is_config_file(p)}
-        target = Path(error.path).resolve() if error is not None else None
+        target: Path | None = None
+        if error is not None:
+            target = Path(error.path).resolve()
+        elif project.locked_keys and project.config_path is not None:
+            target = project.config_path.resolve()
         for path in shown - {target}:
             self._config_published.discard(path)
             self.session.server.text_document_publish_diagnostics(
@@ -139,33 +144,55 @@ class Diagnostics:
                     uri=self.session.uri_of(path), diagnostics=[]
                 )
             )
-        if error is None or target is None:
+        if target is None:
             return
+        text = self._config_text(target)
+        if error is not None:
+            message = f"{error.message} (the last valid configuration stays in force)"
+            diagnostics = [self._config_diagnostic(text, error.key, message, _ERROR)]
+        else:
+            diagnostics = [
+                self._config_diagnostic(text, key, locked_message(key), _WARNING)
+                for key in project.locked_keys
+            ]
         self._config_published.add(target)
         self.session.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=self.session.uri_of(target),
-                diagnostics=[self._config_diagnostic(error, target)],
+                diagnostics=diagnostics,
                 version=self.session.open_version(target),
             )
         )
 
-    def _config_diagnostic(self, error: ConfigError, path: Path) -> types.Diagnostic:
+    def _config_text(self, path: Path) -> str:
         text = self.session.buffer_text(path)
         if text is None:
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = ""
+        return text
+
+    def _config_diagnostic(
+        self,
+        text: str,
+        key: str | None,
+        message: str,
+        severity: types.DiagnosticSeverity,
+    ) -> types.Diagnostic:
         source = SourceText(text)
-        start, end = _key_span(text, error.key)
+        start, end = _key_span(text, key)
         return types.Diagnostic(
             range=self.session.encoder.offset_range(source, start, end),
-            message=f"{error.message} (the last valid configuration stays in force)",
-            severity=types.DiagnosticSeverity.Error,
+            message=message,
+            severity=severity,
             code=CONFIG_CODE,
             source=convert.SOURCE,
         )
+
+
+_ERROR = types.DiagnosticSeverity.Error
+_WARNING = types.DiagnosticSeverity.Warning
 
 
 def _key_span(text: str, key: str | None) -> tuple[int, int]:

@@ -63,6 +63,9 @@ class Project:
         self.settings = LintSettings()
         self.config_error: ConfigError | None = None
         self.config_path: Path | None = None
+        # Keys of the project file left out because the organisation policy locks
+        # them, as written in the file.
+        self.locked_keys: list[str] = []
         self.workspace = Workspace(self.root)
         self.findings: dict[Path, list[Finding]] = {}
         self._documents: dict[Path, RulesDocument] = {}
@@ -115,15 +118,27 @@ class Project:
     def _read_settings(self) -> LintSettings:
         path = self._config_file()
         self.config_path = path
+        locks = project_file.policy_locks()
         table: dict[str, Any] = {}
+        refused: list[str] = []
         if path is not None:
             text = self._config_overlays.get(resolved(path))
             if text is None:
                 text = path.read_text(encoding="utf-8")
             # Validate the file on its own first, so its errors name its own keys.
             project_file.read_text_settings(path, text)
-            table = _project_table(path, text)
+            table, refused = project_file.without_locked(
+                path, _project_table(path, text), locks
+            )
+        self.locked_keys = refused
         editor = self._editor_table()
+        if editor and locks:
+            kept, taken = project_file.without_locked(
+                self.root / "editor settings", {"lint": editor}, locks
+            )
+            for key in taken:
+                logger.warning("editor settings: %s", project_file.locked_message(key))
+            editor = kept.get("lint", {})
         if not editor:
             if path is None:
                 return LintSettings()
