@@ -149,8 +149,8 @@ class Budgets(_Strict):
     def _usd_only(cls, value: str) -> str:
         if not _CURRENCY.match(value):
             raise ValueError("must be a three-letter currency code such as USD")
-        # TODO: budgets in other currencies need an exchange rate in the policy; the
-        # catalogue's prices are in USD, so any other code would compare unlike units.
+        # The catalogue's prices are in USD: a budget in another currency would
+        # compare unlike units without an exchange rate, which the policy has not.
         if value != "USD":
             raise ValueError("only USD is supported: catalogue prices are in USD")
         return value

@@ -1,8 +1,9 @@
 """What the developer did with a shown answer: accepted, partly accepted, rejected.
 
 A shown inline completion that is not accepted before the next inline request for the
-same document, or within `timeout_seconds`, counts as rejected (`implicit`). Chat
-answers wait only for the timeout. Verdicts go to the assistant's `RecordingSink`.
+same document, or within `timeout_seconds`, counts as rejected (`implicit`; the store
+records it as `ignored`). Chat answers wait only for the timeout. Verdicts go to the
+assistant's `RecordingSink`.
 """
 
 from __future__ import annotations

@@ -87,8 +87,11 @@ class Features:
 
 
 def estimate_tokens(text: str) -> int:
-    """A rough count (four characters a token) for when no tokenizer is wired."""
-    # TODO: only a fallback; callers with llmops_ls.linter.tokens pass its exact count.
+    """A rough count (four characters a token) for when no tokenizer is wired.
+
+    The server and the command line pass the exact counter of
+    `llmops_ls.linter.tokens` instead; this serves callers that wire none.
+    """
     return (len(text) + 3) // 4
 
 
