@@ -92,7 +92,8 @@ def test_json_findings_carry_the_documented_fields(
         "code": "LL002",
         "name": "invalid-encoding",
         "severity": "warning",
-        "message": finding["message"],
+        "message": "file is not valid UTF-8; assistants will see replacement "
+        "characters here",
     }
 
 

@@ -39,6 +39,11 @@ models = ["claude-opus-4-7-20260416"]
 min_score = 0.65
 """
 ALICE = Caller("alice", "web")
+HARD = (
+    "Redesign how the payment and ledger services share state across modules so "
+    "concurrent settlements cannot race; weigh the trade-offs of locking against an "
+    "event log."
+)
 
 
 def routed_and_sent(writer: TelemetryWriter, router: Router, request: Request) -> str:
@@ -67,10 +72,10 @@ def test_requested_tier_is_stored_and_exported(tmp_path: Path) -> None:
     )
     router = Router(policy)
     try:
-        asked = Request(RequestKind.CHAT, "What does zip() do?", requested_tier="fast")
+        asked = Request(RequestKind.CHAT, HARD, requested_tier="fast")
         plain = Request(RequestKind.CHAT, "What does zip() do?")
-        # Not honoured under `raise_only`, and recorded all the same.
-        assert routed_and_sent(writer, router, asked) == "fast"
+        # A cheaper tier is not honoured under `raise_only`, and recorded all the same.
+        assert routed_and_sent(writer, router, asked) == "frontier"
         assert routed_and_sent(writer, router, plain) == "fast"
         assert writer.flush()
     finally:
