@@ -10,6 +10,7 @@ import pytest
 
 from llmops_ls.cli import main
 from llmops_ls.config import policy as policy_module
+from llmops_ls.config import policy_file
 
 HARD = {
     "kind": "agent_step",
@@ -23,7 +24,7 @@ HARD = {
 def default_policy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("LLMOPS_POLICY", raising=False)
     monkeypatch.setenv("LLMOPS_LS_CACHE_DIR", "")
-    monkeypatch.setattr(policy_module, "SYSTEM_POLICY_PATH", tmp_path / "none.toml")
+    monkeypatch.setattr(policy_file, "SYSTEM_POLICY_PATH", tmp_path / "none.toml")
 
 
 def route(

@@ -121,3 +121,18 @@ def test_the_command_line_keeps_a_locked_severity(tmp_path: Path) -> None:
     status, err, severities = run(LLMOPS_POLICY=str(shipped))
     assert (status, severities) == (0, ["info"])
     assert "locked" not in err
+
+
+def test_reading_the_locks_imports_no_validation() -> None:
+    # The locks are read for every project file; the policy's models (pydantic)
+    # cost a server without a project file about 10 MiB.
+    code = (
+        "import sys\n"
+        "from llmops_ls.config import project\n"
+        "project.policy_locks()\n"
+        "print('pydantic' in sys.modules, 'llmops_ls.config.policy' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["False", "False"]

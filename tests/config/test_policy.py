@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from llmops_ls import catalog
-from llmops_ls.config import policy as policy_module
-from llmops_ls.config import project
+from llmops_ls.config import policy_file, project
 from llmops_ls.config.policy import (
     DEFAULT_POLICY_PATH,
     Policy,
@@ -38,7 +37,7 @@ def key_of(text: str) -> str | None:
 
 @pytest.fixture
 def no_system_policy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(policy_module, "SYSTEM_POLICY_PATH", tmp_path / "absent.toml")
+    monkeypatch.setattr(policy_file, "SYSTEM_POLICY_PATH", tmp_path / "absent.toml")
 
 
 def test_embedded_default_applies_without_any_policy(no_system_policy: None) -> None:
@@ -63,7 +62,7 @@ def test_system_path_is_used_when_no_variable(
 ) -> None:
     path = tmp_path / "policy.toml"
     path.write_text(MINIMAL, encoding="utf-8")
-    monkeypatch.setattr(policy_module, "SYSTEM_POLICY_PATH", path)
+    monkeypatch.setattr(policy_file, "SYSTEM_POLICY_PATH", path)
     assert load_policy({}, TODAY).path == path
 
 

@@ -29,13 +29,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from llmops_ls import catalog
+from llmops_ls.config import policy_file
+from llmops_ls.config.policy_file import policy_path
 from llmops_ls.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-POLICY_ENV = "LLMOPS_POLICY"
-SYSTEM_POLICY_PATH = Path("/etc/llmops/policy.toml")
-DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
+# Where the policy file is found is part of this module's interface too.
+POLICY_ENV = policy_file.POLICY_ENV
+DEFAULT_POLICY_PATH = policy_file.DEFAULT_POLICY_PATH
+
 
 #: Default score from which each of the default tiers is chosen (see routing).
 DEFAULT_MIN_SCORES = {"fast": 0.0, "standard": 0.35, "frontier": 0.65}
@@ -398,20 +401,6 @@ class LoadedPolicy:
     policy: Policy
     path: Path
     warnings: tuple[str, ...] = ()
-
-
-def policy_path(environ: Mapping[str, str] | None = None) -> Path:
-    """The policy that applies: `LLMOPS_POLICY`, the system path, or the default."""
-    environ = os.environ if environ is None else environ
-    named = environ.get(POLICY_ENV)
-    if named:
-        path = Path(named)
-        if not path.is_file():
-            raise ConfigError(named, None, f"{POLICY_ENV} names no readable file")
-        return path
-    if SYSTEM_POLICY_PATH.is_file():
-        return SYSTEM_POLICY_PATH
-    return DEFAULT_POLICY_PATH
 
 
 def load_policy(

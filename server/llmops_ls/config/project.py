@@ -133,7 +133,7 @@ def policy_locks(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """
     import tomllib
 
-    from llmops_ls.config.policy import policy_path
+    from llmops_ls.config.policy_file import policy_path
 
     try:
         path = policy_path(environ)
