@@ -26,18 +26,18 @@ from llmops_ls.linter.tokens import count_tokens
 from llmops_ls.routing.budgets import CachedSpend, InMemorySpend, SpendSource
 from llmops_ls.routing.recording import RecordingSink
 from llmops_ls.routing.router import Caller, Router
-from llmops_ls.telemetry.service import TelemetryService
+from llmops_ls.telemetry.service import TelemetryService, attribution_for
 
 logger = logging.getLogger(__name__)
 
-DEVELOPER_ENV = "LLMOPS_DEVELOPER"
-TEAM_ENV = "LLMOPS_TEAM"
 
-
-def caller_from(environ: Mapping[str, str]) -> Caller:
-    """Who is asking: `LLMOPS_DEVELOPER` (else `$USER`) and `LLMOPS_TEAM`."""
-    developer = environ.get(DEVELOPER_ENV) or environ.get("USER") or "unknown"
-    return Caller(developer, environ.get(TEAM_ENV) or None)
+def caller_for(loaded: LoadedPolicy, root: Path, environ: Mapping[str, str]) -> Caller:
+    """Who is asking, as telemetry attributes it: the developer from the CDE's
+    variables, the team as the policy locks it, else `LLMOPS_TEAM`, else the project
+    file's. Budgets are checked for these, so spend and limits meet."""
+    team, project = load_attribution(root)
+    who = attribution_for(loaded.policy, root, team, project, environ)
+    return Caller(who.developer, who.team)
 
 
 def build_assistant(
@@ -83,7 +83,7 @@ def build_assistant(
     return Assistant(
         router,
         client,
-        caller_from(environ),
+        caller_for(loaded, root or Path.cwd(), environ),
         sink=sink,
         count=count_tokens,
         spent=memory.add if memory is not None else cached.add if cached else None,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from llmops_ls.config.policy import Policy
 from llmops_ls.telemetry import attribution
-from llmops_ls.telemetry.events import RulesFile
+from llmops_ls.telemetry.events import Attribution, RulesFile
 from llmops_ls.telemetry.store import TelemetryStore, default_store_path
 from llmops_ls.telemetry.uploader import Uploader, UploadSettings
 from llmops_ls.telemetry.writer import TelemetryWriter
@@ -32,6 +32,29 @@ def store_path(policy: Policy, environ: Mapping[str, str] | None = None) -> Path
     if policy.telemetry.store_path and not env.get("LLMOPS_TELEMETRY_DB"):
         return Path(os.path.expanduser(policy.telemetry.store_path))
     return default_store_path(env)
+
+
+def attribution_for(
+    policy: Policy,
+    root: Path | None,
+    project_team: str | None,
+    project_name: str | None,
+    environ: Mapping[str, str] | None = None,
+) -> Attribution:
+    """Who and what requests from `root` are attributed to, from every layer."""
+    config = policy.telemetry
+    return attribution.resolve(
+        attribution.AttributionDefaults(
+            policy_team=config.team,
+            policy_project=config.project,
+            team_locked=policy.is_locked("telemetry.team"),
+            project_locked=policy.is_locked("telemetry.project"),
+            project_file_team=project_team,
+            project_file_project=project_name,
+        ),
+        root,
+        environ,
+    )
 
 
 class TelemetryService:
@@ -63,18 +86,7 @@ class TelemetryService:
     ) -> TelemetryService:
         """Open the store and start the writer (and uploader, with an endpoint)."""
         config = policy.telemetry
-        who = attribution.resolve(
-            attribution.AttributionDefaults(
-                policy_team=config.team,
-                policy_project=config.project,
-                team_locked=policy.is_locked("telemetry.team"),
-                project_locked=policy.is_locked("telemetry.project"),
-                project_file_team=project_team,
-                project_file_project=project_name,
-            ),
-            root,
-            environ,
-        )
+        who = attribution_for(policy, root, project_team, project_name, environ)
         writer = TelemetryWriter(
             store_path(policy, environ),
             attribution=who,
