@@ -13,8 +13,9 @@ LlmopsError
  +-- GatewayError       the LLM gateway did not answer a request; `model`, `status`
       +-- RateLimitError          429; `retry_after_seconds` from `Retry-After`
       +-- BudgetExceededError     the gateway's budget is spent (`budget_exceeded`)
-      +-- GatewayTimeoutError     connect, first-token or total timeout; `phase`
-      +-- ServerError             5xx from the gateway or the provider behind it
+      +-- GatewayTimeoutError     connect, first-token, total timeout or 408; `phase`
+      +-- ServerError             5xx, or a connection dropped half-way
+      +-- ModelNotFoundError      404: the gateway does not serve that model
       +-- BadRequestError         4xx the request itself caused (including 401/403)
       +-- ContentPolicyError      the provider refused the content
       +-- MalformedStreamError    an answer that is not the OpenAI wire format
@@ -114,6 +115,8 @@ class GatewayError(LlmopsError):
     ) -> None:
         self.model = model
         self.status = status
+        #: Secrets the outgoing filter replaced in the request that failed.
+        self.redactions = 0
         super().__init__(message)
 
 
@@ -159,6 +162,13 @@ class ServerError(GatewayError):
 
 class BadRequestError(GatewayError):
     """The gateway rejected the request itself (4xx); retrying would not help."""
+
+
+class ModelNotFoundError(GatewayError):
+    """The gateway does not serve the model (404): another in the chain may be."""
+
+    fallback = True
+    counts_against_model = True
 
 
 class ContentPolicyError(GatewayError):

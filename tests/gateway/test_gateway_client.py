@@ -27,12 +27,14 @@ from llmops_ls.errors import (
     GatewayTimeoutError,
     GatewayUnavailableError,
     MalformedStreamError,
+    ModelNotFoundError,
     NoModelAvailableError,
     RateLimitError,
     ServerError,
 )
 from llmops_ls.gateway.breaker import CircuitBreaker
 from llmops_ls.gateway.client import Timeouts
+from llmops_ls.gateway.failures import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 from llmops_ls.gateway.messages import ChatMessage, GatewayRequest
 
 CHAT = GatewayRequest(messages=(ChatMessage("user", "hi"),), max_tokens=16)
@@ -412,3 +414,83 @@ async def test_retry_after_http_date() -> None:
     headers = {"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}
     assert retry_after_seconds(headers, now=1445412470.0) == pytest.approx(10.0)
     assert retry_after_seconds({"retry-after": "garbage"}) is None
+
+
+async def test_a_trial_answered_with_a_bad_request_lets_the_model_be_tried_again() -> (
+    None
+):
+    clock = [0.0]
+    breaker = CircuitBreaker(
+        failure_threshold=1, cool_down_seconds=30, clock=lambda: clock[0]
+    )
+    answers = [httpx.Response(502), httpx.Response(400, json={"error": {}})]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0) if answers else httpx.Response(200, json=chat_answer())
+
+    client = make_client(handler, breaker=breaker)
+    with pytest.raises(ServerError):
+        await client.send(CHAT, [FAST])
+    clock[0] = 31
+    with pytest.raises(BadRequestError):
+        await client.send(CHAT, [FAST])  # the half-open trial: the model answered
+
+    completion = await client.send(CHAT, [FAST])
+    assert completion.model == FAST
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (httpx.WriteTimeout("write timed out"), GatewayTimeoutError),
+        (httpx.DecodingError("bad gzip"), MalformedStreamError),
+        (httpx.ProxyError("proxy refused"), ServerError),
+    ],
+)
+async def test_every_httpx_failure_is_classified_and_falls_back(
+    raised: Exception, expected: type[Exception]
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["model"] == FAST:
+            raise raised
+        return httpx.Response(200, json=chat_answer())
+
+    completion = await make_client(handler).send(CHAT, [FAST, OTHER])
+    assert completion.model == OTHER
+    with pytest.raises(expected):
+        await make_client(handler).send(CHAT, [FAST])
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"), [(408, GatewayTimeoutError), (404, ModelNotFoundError)]
+)
+async def test_a_timeout_or_unknown_model_at_the_gateway_goes_down_the_chain(
+    status: int, expected: type[Exception]
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["model"] == FAST:
+            return httpx.Response(status, json={"error": {"message": "no"}})
+        return httpx.Response(200, json=chat_answer())
+
+    completion = await make_client(handler).send(CHAT, [FAST, OTHER])
+    assert completion.model == OTHER
+    with pytest.raises(expected) as caught:
+        await make_client(handler).send(CHAT, [FAST])
+    assert caught.value.status == status  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e12"])
+def test_retry_after_is_finite_and_bounded(value: str) -> None:
+    seconds = retry_after_seconds({"retry-after": value})
+    assert seconds is None or seconds <= MAX_RETRY_AFTER_SECONDS
+
+
+async def test_redactions_are_counted_for_a_request_that_failed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500)
+
+    secret = "AKIA" + "Z7Q3XKLM4PN2RB5T"
+    request = GatewayRequest(messages=(ChatMessage("user", f"key {secret}"),))
+    with pytest.raises(ServerError) as caught:
+        await make_client(handler).send(request, [FAST])
+    assert caught.value.redactions == 1

@@ -25,6 +25,7 @@ from llmops_ls.errors import (
     ContentFilterError,
     GatewayError,
     NoModelAvailableError,
+    SecretBlockedError,
 )
 from llmops_ls.gateway.client import GatewayClient, TextSink
 from llmops_ls.gateway.fim import SYSTEM_PROMPT, build_fim
@@ -262,7 +263,7 @@ class Assistant:
         except ContentFilterError as exc:
             self._record(request_id, decision, "filtered", None, kind=kind, error=exc)
             raise
-        except GatewayError as exc:
+        except Exception as exc:  # the gateway's errors, and any other: one row each
             self._record(
                 request_id,
                 decision,
@@ -337,7 +338,7 @@ class Assistant:
             cost_source=completion.cost_source if completion else "none",
             latency_seconds=completion.latency_seconds if completion else latency,
             first_token_seconds=completion.first_token_seconds if completion else None,
-            redactions=completion.redactions if completion else 0,
+            redactions=completion.redactions if completion else _redactions(error),
             model_requested=model,
             canary=decision.canary if decision else False,
             estimated_cost=decision.estimated_cost if decision else 0.0,
@@ -377,3 +378,13 @@ def _cache_key(decision: Decision, request: GatewayRequest) -> str:
     digest.update((request.suffix or "").encode() + b"\0")
     digest.update(repr((request.max_tokens, request.stop)).encode())
     return digest.hexdigest()
+
+
+def _redactions(error: Exception | None) -> int:
+    """Secrets the filter found in a request that got no answer: those it replaced
+    before the gateway failed, or those that made it block the request."""
+    if isinstance(error, SecretBlockedError):
+        return len(error.kinds)
+    if isinstance(error, GatewayError):
+        return error.redactions
+    return 0

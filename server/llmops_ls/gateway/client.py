@@ -179,6 +179,7 @@ class GatewayClient:
                     last_error = exc
                     self._blame(model, exc)
                     if progress.delivered or not exc.fallback:
+                        exc.redactions = filtered.redactions
                         raise
                     if isinstance(exc, ServerError) and retries_left > 0:
                         retries_left -= 1
@@ -186,6 +187,11 @@ class GatewayClient:
                         if self.breaker.available(model):
                             continue
                     break
+                except Exception:
+                    # Not the model's fault as far as anyone knows: a trial it held
+                    # must not keep it out for good.
+                    self.breaker.released(model)
+                    raise
                 self.breaker.succeeded(model)
                 attempts.append(Attempt(model))
                 return replace(
@@ -195,6 +201,7 @@ class GatewayClient:
                 )
 
         if last_error is not None:
+            last_error.redactions = filtered.redactions
             raise last_error
         wait = min((self.breaker.reopens_in(m) for m in models), default=0.0)
         raise NoModelAvailableError(
@@ -204,6 +211,9 @@ class GatewayClient:
 
     def _blame(self, model: str, error: GatewayError) -> None:
         if not error.counts_against_model:
+            # The model answered; whether it is healthy is still open. A half-open
+            # trial it held ends, so that another may be made.
+            self.breaker.released(model)
             return
         retry_after = (
             error.retry_after_seconds if isinstance(error, RateLimitError) else None
@@ -286,10 +296,25 @@ class GatewayClient:
                 "`gateway.base_url` in the policy and that the gateway is running",
                 model=model,
             ) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        except httpx.TimeoutException as exc:  # a write timeout, say
+            status = "timeout"
+            raise GatewayTimeoutError(
+                f"{model}: the request to the gateway timed out: {exc}",
+                phase="total",
+                model=model,
+            ) from None
+        except httpx.DecodingError as exc:
+            status = "malformed"
+            raise MalformedStreamError(
+                f"{model}: the gateway's answer could not be decoded: {exc}",
+                model=model,
+            ) from None
+        except httpx.HTTPError as exc:  # dropped connections and the rest
             status = "dropped"
             raise ServerError(
-                f"{model}: the gateway dropped the connection: {exc}", model=model
+                f"{model}: the exchange with the gateway failed: "
+                f"{type(exc).__name__}: {exc}",
+                model=model,
             ) from None
         except asyncio.CancelledError:
             status = "cancelled"

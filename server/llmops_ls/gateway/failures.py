@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -18,11 +19,15 @@ from llmops_ls.errors import (
     BudgetExceededError,
     ContentPolicyError,
     GatewayError,
+    GatewayTimeoutError,
+    ModelNotFoundError,
     RateLimitError,
     ServerError,
 )
 
 _CONTENT_POLICY_MARKS = ("content_policy", "contentpolicy", "content_filter")
+#: The longest `Retry-After` honoured, in seconds.
+MAX_RETRY_AFTER_SECONDS = 3600.0
 _MAX_MESSAGE_CHARS = 300
 
 
@@ -71,6 +76,19 @@ def error_from_object(
             status=status,
             retry_after_seconds=retry_after,
         )
+    if status == 408:
+        # What LiteLLM's proxy answers when the provider behind it timed out.
+        timeout = GatewayTimeoutError(
+            f"{where}the gateway timed out (408): {message}", phase="total", model=model
+        )
+        timeout.status = status
+        return timeout
+    if status == 404:
+        return ModelNotFoundError(
+            f"{where}the gateway does not serve this model (404): {message}",
+            model=model,
+            status=status,
+        )
     if status is not None and status >= 500:
         return ServerError(
             f"{where}gateway error {status}: {message}", model=model, status=status
@@ -91,14 +109,18 @@ def retry_after_seconds(
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    # A gateway asking for more than this is not waited for: the model comes back
+    # into the chain after the longest wait, and fails again if it must.
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
 
 
 def _error_object(body: bytes) -> Mapping[str, Any]:
