@@ -27,6 +27,15 @@ JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI5ODc2NTQzMjEwIiwicm9sZSI6ImFkbWluIn0"
     ".k3Jq9XvB2mR8tL5nW1pY7sD4fG6hJ0cA"
 )
+GITLAB = "glpat-Zq8vK3mN7pR2tW9xY4bC"
+HUGGINGFACE = "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"
+NPM = "npm_a8Kd93LmQpZx72NvBc41RtYw6EuIoP5sHj2G"
+SENDGRID = "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"
+PYPI = "pypi-AgEIcHlwaS5vcmc" + "Zq8vK3mN7pR2tW9xY4bCdEfGh1Jk2Lm3Np4Qr5St6Uv7Wx8Yz9Ab0"
+GROQ = "gsk_" + "Zq8vK3mN7pR2tW9xY4bCdEfGh1Jk2Lm3Np4Qr5St6Uv7Wx8Yz9Ab"
+XAI = "xai-" + "Zq8vK3mN7pR2tW9xY4bCdEfGh1Jk2Lm3Np4Qr5St6Uv7Wx8Yz9Ab0" * 2
+XAI = XAI[:84]
+DIGITALOCEAN = "dop_v1_" + "3f9a1c7e5b2d8046" * 4
 PEM_BODY = (
     "MIIEpAIBAAKCAQEA1c7+9z5Pad7OejecsQ0bu3aozN3tihPmljnnudb9G3HECdnH\n"
     "lWu2/a1gB9JW5TBQ+AVpum9Okx7KfqkfBKL9mcHgSL0yWMdjMfNOqNtrQqKlN4kE"
@@ -52,6 +61,14 @@ def values(text: str) -> list[str]:
         (f"maps key {GOOGLE}", "google-api-key", GOOGLE),
         (f"slack {SLACK}", "slack-token", SLACK),
         (f"stripe {STRIPE}", "stripe-secret-key", STRIPE),
+        (f"GITLAB_TOKEN={GITLAB}", "gitlab-token", GITLAB),
+        (f"login with {HUGGINGFACE}", "huggingface-token", HUGGINGFACE),
+        (f"//registry.npmjs.org/:_authToken {NPM}", "npm-token", NPM),
+        (f"send with {SENDGRID}", "sendgrid-api-key", SENDGRID),
+        (f"upload with {PYPI}", "pypi-token", PYPI),
+        (f"groq {GROQ}", "groq-api-key", GROQ),
+        (f"grok {XAI}", "xai-api-key", XAI),
+        (f"doctl auth init -t {DIGITALOCEAN}", "digitalocean-token", DIGITALOCEAN),
         (f"Authorization: Bearer {JWT}", "jwt", JWT),
         ('password = "Tr0ub4dor&3xQ"', "generic-secret", "Tr0ub4dor&3xQ"),
         ('"apiKey": "9f8e7d6c5b4a3F2E1D0C"', "generic-secret", "9f8e7d6c5b4a3F2E1D0C"),
@@ -119,6 +136,11 @@ def test_private_key_block_reports_the_body_only() -> None:
         "aG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
         "Authorization: 'invalid-token'",
         "password: string;",
+        # Names, packages and paths under secret-sounding keys.
+        "auth: oauth2-proxy",
+        "auth: next-auth@5.0.0-beta",
+        "pwd: /srv/app2/releases",
+        "HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     ],
 )
 def test_placeholders_templates_and_examples_are_not_secrets(text: str) -> None:

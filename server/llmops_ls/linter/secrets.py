@@ -48,6 +48,14 @@ KINDS: dict[str, str] = {
     "slack-token": "Slack token",
     "slack-webhook": "Slack webhook URL",
     "stripe-secret-key": "Stripe secret key",
+    "gitlab-token": "GitLab token",
+    "huggingface-token": "Hugging Face token",
+    "npm-token": "npm token",
+    "pypi-token": "PyPI token",
+    "sendgrid-api-key": "SendGrid API key",
+    "groq-api-key": "Groq API key",
+    "xai-api-key": "xAI API key",
+    "digitalocean-token": "DigitalOcean token",
     "private-key": "private key",
     "jwt": "JSON Web Token",
     "connection-string-password": "password in a connection string",
@@ -105,6 +113,20 @@ _DETECTORS = (
         lead="sr",
     ),
     _Detector(re.compile(r"(?P<slack_token>xox[abprs]-[0-9]{6,}-[0-9A-Za-z-]{8,})")),
+    # More providers' fixed prefixes, in one pattern: one scan of the text.
+    _Detector(
+        re.compile(
+            r"(?:(?P<gitlab_token>glpat-[A-Za-z0-9_-]{20,64})(?![A-Za-z0-9_-])"
+            r"|(?P<groq_api_key>gsk_[A-Za-z0-9]{52})(?![A-Za-z0-9_])"
+            r"|(?P<huggingface_token>hf_[A-Za-z]{34})(?![A-Za-z0-9_])"
+            r"|(?P<npm_token>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_])"
+            r"|(?P<pypi_token>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})"
+            r"|(?P<sendgrid_api_key>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})"
+            r"(?![A-Za-z0-9_-])"
+            r"|(?P<xai_api_key>xai-[A-Za-z0-9]{80})(?![A-Za-z0-9_])"
+            r"|(?P<digitalocean_token>do[opr]_v1_[a-f0-9]{64})(?![A-Za-z0-9_]))"
+        )
+    ),
     _Detector(
         re.compile(
             r"-----BEGIN[ ][A-Z0-9 ]*PRIVATE[ ]KEY(?:[ ]BLOCK)?-----[ \t]*\r?\n"
@@ -176,6 +198,14 @@ _CONFIDENCE = {
     "slack-token": 0.95,
     "slack-webhook": 0.95,
     "stripe-secret-key": 0.97,
+    "gitlab-token": 0.95,
+    "huggingface-token": 0.9,
+    "npm-token": 0.95,
+    "pypi-token": 0.97,
+    "sendgrid-api-key": 0.95,
+    "groq-api-key": 0.95,
+    "xai-api-key": 0.95,
+    "digitalocean-token": 0.95,
     "private-key": 0.99,
     "jwt": 0.8,
     "connection-string-password": 0.8,
@@ -236,6 +266,12 @@ _EXPRESSION = _lazy(
     re.IGNORECASE | re.VERBOSE,
 )
 _SLUG = _lazy(r"^[a-z]+(?:[-_. ][a-z]+)*$")
+# Lower-case words with at most two digits each, or version numbers, joined the way
+# names, packages and paths are: `oauth2-proxy`, `next-auth@5.0.0-beta`, `/srv/app2`.
+_WORDY = _lazy(
+    r"^(?:~?/|\./)?(?:[a-z]{2,}\d{0,2}|\d+(?:\.\d+)+)"
+    r"(?:[-_./@:](?:[a-z]{2,}\d{0,2}|\d+(?:\.\d+)*))*/?$"
+)
 _IDENTIFIER = _lazy(r"^[A-Za-z_][A-Za-z_]*$")
 _REPEATED = _lazy(r"^(.)\1+$|^(.{2})\2+$")
 
@@ -426,6 +462,8 @@ def _looks_random(value: str) -> bool:
     if len(value) < _GENERIC_MIN_LENGTH or " " in value:
         return False
     if _EXPRESSION().match(value) or _SLUG().match(value) or _IDENTIFIER().match(value):
+        return False
+    if _WORDY().match(value):
         return False
     if _REPEATED().match(value):
         return False
