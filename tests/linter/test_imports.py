@@ -48,6 +48,26 @@ def test_code_spans_fences_and_comments_are_not_read(tmp_path: Path) -> None:
     assert _imports(tmp_path, text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Text.\n\n    @docs/a.md\n",  # an indented code block
+        "- item\n\n      @docs/a.md\n",  # one inside a list item
+        "> ```\n> @docs/a.md\n> ```\n",  # a fence inside a blockquote
+        "- Multi `span\n@docs/a.md` end.\n",  # a code span across a line break
+    ],
+)
+def test_code_the_markdown_map_does_not_hold_is_not_read(
+    tmp_path: Path, text: str
+) -> None:
+    assert _imports(tmp_path, text) == []
+
+
+def test_indented_text_inside_a_paragraph_is_read(tmp_path: Path) -> None:
+    text = "Read this first\n    @docs/a.md\n\n- item\n\n  @docs/b.md\n"
+    assert _imports(tmp_path, text) == ["docs/a.md", "docs/b.md"]
+
+
 def test_fragment_is_cut_and_escaped_space_kept(tmp_path: Path) -> None:
     assert _imports(tmp_path, "@docs/a.md#setup and @my\\ notes.md\n") == [
         "docs/a.md",
@@ -110,6 +130,28 @@ def test_mentions_decorators_and_npm_scopes_are_not_reported(
         " @scope/pkg @README\n"
     )
     assert lint_files({"CLAUDE.md": text}, rules=IMPORT_RULES) == []
+
+
+def test_module_specifiers_and_path_aliases_are_not_reported(
+    lint_files: LintFiles,
+) -> None:
+    text = (
+        "Import UI from @/components/ui and hooks from @/hooks.\n"
+        "Styles come from @mui/material/styles/index.js and types from"
+        " @types/node/index.d.ts.\n"
+    )
+    assert lint_files({"CLAUDE.md": text}, rules=IMPORT_RULES) == []
+
+
+def test_a_missing_file_in_an_existing_folder_is_reported_whatever_its_type(
+    lint_files: LintFiles,
+) -> None:
+    files = {"CLAUDE.md": "See @src/helpers.ts and @notes/plan.md\n", "src/a.ts": ""}
+    found = lint_files(files, rules=IMPORT_RULES)
+    assert [(f.rule, f.start.column) for f in found] == [
+        ("import-missing", 4),
+        ("import-missing", 24),
+    ]
 
 
 def test_trailing_full_stop_that_hides_an_existing_file_is_reported(

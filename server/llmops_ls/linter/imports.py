@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.kinds import Tool
-from llmops_ls.linter.markdown import code_spans
+from llmops_ls.linter.markdown import code_spans, in_other_code
 from llmops_ls.linter.workspace import Workspace
 
 # `@` and the path after it; what may precede `@` is checked in `_opener_before`
@@ -160,7 +160,7 @@ CLAUDE_TEXT_EXTENSIONS = frozenset(
     }
 )
 # Extensions that say "a document" strongly enough to report a bare `@NAME.ext`.
-_DOCUMENT_EXTENSIONS = frozenset(
+DOCUMENT_EXTENSIONS = frozenset(
     {
         ".md",
         ".mdc",
@@ -274,6 +274,8 @@ def _scan(doc: RulesDocument) -> Iterator[Import]:
         column = at - source.line_start(line)
         if any(s <= column < e for s, e in spans_by_line[line]):
             continue
+        if in_other_code(source, line, column, source.position(doc.body_start).line):
+            continue
         raw = _cut_at_closer(match.group(1), opener)
         imp = _make_import(raw, at, claude)
         if imp is not None:
@@ -336,7 +338,7 @@ def _looks_like_path(path: str) -> bool:
     trimmed = path.rstrip(_TRAILING_PUNCTUATION)
     match = _EXTENSION.search(trimmed)
     extension = match.group(0).lower() if match else ""
-    if extension in _DOCUMENT_EXTENSIONS:
+    if extension in DOCUMENT_EXTENSIONS:
         return True
     if "/" not in trimmed:
         # `@alice`, `@README`, `@Next.js`: a mention or a name as often as a file.

@@ -160,11 +160,11 @@ def _scan_blocks(result: MarkdownMap, first_line: int) -> None:
         line_text = source.line_text(line)
         m = _FENCE_OPEN.match(line_text) or _ITEM_FENCE_OPEN.match(line_text)
         if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
-            indent = _indent_width(m.group(1))
+            indent = indent_width(m.group(1))
             if m.re is _ITEM_FENCE_OPEN:
                 container = indent
             else:
-                container = _list_container(source, line, indent, first_line)
+                container = list_container(source, line, indent, first_line)
             if indent - container > 3:
                 # Not a fence to CommonMark (indented code, or paragraph text),
                 # but written as one and read as code; its closer may sit anywhere.
@@ -241,7 +241,7 @@ def _scan_fence(
             stripped = text.strip()
             indent = 0 if container == _LENIENT else len(text) - len(text.lstrip())
             if container == 0 and "\t" in text[:indent]:
-                indent = _indent_width(text[:indent])
+                indent = indent_width(text[:indent])
             if (
                 stripped.startswith(char * width)
                 and not stripped.strip(char)
@@ -258,7 +258,7 @@ def _scan_fence(
         stripped = text.strip()
         if not stripped:
             continue
-        indent = _indent_width(text[: len(text) - len(text.lstrip())])
+        indent = indent_width(text[: len(text) - len(text.lstrip())])
         if indent < container:
             end = source.line_end(last)
             result.fences.append(Fence(start, end, line, marker, info, True))
@@ -276,14 +276,14 @@ def _scan_fence(
     return source.line_count
 
 
-def _indent_width(whitespace: str) -> int:
+def indent_width(whitespace: str) -> int:
     """Columns of leading whitespace, tabs advancing to the next multiple of four."""
     if "\t" not in whitespace:
         return len(whitespace)
     return len(whitespace.expandtabs(4))
 
 
-def _list_container(source: SourceText, line: int, indent: int, first_line: int) -> int:
+def list_container(source: SourceText, line: int, indent: int, first_line: int) -> int:
     """The content column of the list item an indented line belongs to, or 0."""
     if indent == 0:
         return 0
@@ -338,3 +338,89 @@ def _blank_hidden(result: MarkdownMap, start: int, text: str) -> str:
         for i in range(max(lo, 0), max(hi, 0)):
             chars[i] = " "
     return "".join(chars)
+
+
+def in_other_code(source: SourceText, line: int, column: int, first_line: int) -> bool:
+    """Whether a column of a prose line is code in ways `scan` does not map.
+
+    `scan` finds fences at the top level and in lists, and `code_spans` the spans of
+    one line. A few checks (imports) also need indented code blocks, fences inside a
+    blockquote, and code spans that run across a line break; each is looked for only
+    around the line asked about.
+    """
+    text = source.line_text(line)
+    stripped = text.lstrip(" \t")
+    indent = indent_width(text[: len(text) - len(stripped)])
+    if indent >= 4 and stripped:
+        container = list_container(source, line, indent, first_line)
+        if indent - container >= 4 and _opens_indented_code(source, line, first_line):
+            return True
+    if stripped.startswith(">") and _in_quoted_fence(source, line, first_line):
+        return True
+    return _in_wrapped_code_span(source, line, column, first_line)
+
+
+def _opens_indented_code(source: SourceText, line: int, first_line: int) -> bool:
+    """Whether the indented lines up to `line` follow a blank line (a code block
+    cannot interrupt a paragraph)."""
+    for above in range(line - 1, max(first_line, line - _LIST_LOOKBACK_LINES) - 1, -1):
+        text = source.line_text(above)
+        if not text.strip():
+            return True
+        if indent_width(text[: len(text) - len(text.lstrip(" \t"))]) < 4:
+            return False
+    return True  # the start of the body, or far enough up to be a block of its own
+
+
+_QUOTE_PREFIX = re.compile(r"^[ ]{0,3}(?:>[ ]?)+")
+
+
+def _in_quoted_fence(source: SourceText, line: int, first_line: int) -> bool:
+    """Whether a blockquote line is inside a fence opened in the same blockquote."""
+    inside = False
+    marker = ""
+    start = line
+    while start > first_line and _QUOTE_PREFIX.match(source.line_text(start - 1)):
+        start -= 1
+    for number in range(start, line):
+        quoted = _QUOTE_PREFIX.sub("", source.line_text(number), count=1).lstrip()
+        if not inside:
+            m = _FENCE_OPEN.match(quoted)
+            if m:
+                inside, marker = True, m.group(2)
+        elif (
+            quoted.startswith(marker[0] * len(marker))
+            and not quoted.strip(marker[0]).strip()
+        ):
+            inside = False
+    return inside
+
+
+def _in_wrapped_code_span(
+    source: SourceText, line: int, column: int, first_line: int
+) -> bool:
+    """Whether a column is inside a code span that starts or ends on another line of
+    its paragraph."""
+    first = line
+    while first > first_line and source.line_text(first - 1).strip():
+        first -= 1
+        if line - first > _LIST_LOOKBACK_LINES:
+            return False
+    last = line
+    while last + 1 < source.line_count and source.line_text(last + 1).strip():
+        last += 1
+        if last - line > _LIST_LOOKBACK_LINES:
+            return False
+    if first == last:
+        return False
+    lines = [source.line_text(number) for number in range(first, last + 1)]
+    paragraph = "\n".join(lines)
+    if "`" not in paragraph:
+        return False
+    offset = sum(len(text) + 1 for text in lines[: line - first]) + column
+    return any(
+        m.start() <= offset < m.end() for m in _WRAPPED_CODE_SPAN.finditer(paragraph)
+    )
+
+
+_WRAPPED_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)

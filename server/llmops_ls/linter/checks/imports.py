@@ -6,12 +6,13 @@ import dataclasses
 import re
 from collections import deque
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from llmops_ls.linter.context import CheckContext
 from llmops_ls.linter.document import RulesDocument
 from llmops_ls.linter.finding import Finding, Related, Severity
 from llmops_ls.linter.imports import (
+    DOCUMENT_EXTENSIONS,
     Import,
     Step,
     file_exists,
@@ -25,6 +26,7 @@ from llmops_ls.linter.imports import (
 )
 from llmops_ls.linter.kinds import Tool
 from llmops_ls.linter.registry import check
+from llmops_ls.linter.workspace import Workspace
 
 # Files whose whole purpose is to hold credentials; templates of them are fine.
 _SECRET_NAME = re.compile(
@@ -83,6 +85,8 @@ def _check_one(doc: RulesDocument, ctx: CheckContext, imp: Import) -> Iterator[F
         return
 
     if not is_inside(target, workspace):
+        if imp.path.startswith("/") and _names_a_package(imp, doc, workspace):
+            return  # `@/components/ui`: the `@/` path alias of TypeScript projects
         yield from _outside(doc, ctx, imp)
         return
 
@@ -119,8 +123,10 @@ def _missing(
                 " put a space after the path",
             )
             return
-    if not imp.confident:
+    if _names_a_package(imp, doc, workspace):
         return
+    if not imp.confident and not _first_folder_exists(imp, doc, workspace):
+        return  # `@alice`, `@scope/pkg`: a mention or a package as often as a file
     end = imp.end - len(imp.trailing) if imp.raw.endswith(imp.trailing) else imp.end
     shown = imp.path.rstrip(".,;:!?)]}'\">") or imp.path
     if ctx.workspace.is_dir(target):
@@ -134,6 +140,34 @@ def _missing(
             f" {tool} skips it silently"
         )
     yield ctx.finding("import-missing", doc, imp.start, end, message)
+
+
+def _names_a_package(imp: Import, doc: RulesDocument, workspace: Workspace) -> bool:
+    """Whether a missing import reads as a module specifier rather than a file.
+
+    `@types/node/index.d.ts`, `@mui/material/styles` and `@/components/ui` (the
+    usual path alias) name code the way imports in source do: their first folder does
+    not exist, and they do not end in a document's extension. A path written as one
+    (`./`, `~/`), or whose first folder exists, is a file that is missing.
+    """
+    path = imp.path.rstrip(".,;:!?)]}'\">")
+    if path.startswith(("./", "../", "~/")):
+        return False
+    if not path.startswith("/") and "/" not in path:
+        return False  # `@alice`, `@README`: not a specifier either
+    if PurePosixPath(path).suffix.lower() in DOCUMENT_EXTENSIONS:
+        return False
+    return not _first_folder_exists(imp, doc, workspace)
+
+
+def _first_folder_exists(imp: Import, doc: RulesDocument, workspace: Workspace) -> bool:
+    """Whether the first folder of an import's path exists where it is looked for."""
+    path = imp.path
+    if "/" not in path.strip("/"):
+        return False
+    first = path.lstrip("/").split("/", 1)[0]
+    folder = Path("/") if path.startswith("/") else doc.path.parent
+    return workspace.is_dir(folder / first)
 
 
 def _outside(doc: RulesDocument, ctx: CheckContext, imp: Import) -> Iterator[Finding]:
