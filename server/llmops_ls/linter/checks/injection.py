@@ -56,6 +56,8 @@ _OVERRIDE = _lazy(
         (?:instructions|guidelines|guardrails|restrictions|safety\w*|directives)\b
       | (?:everything|anything|all)[ \t]+(?:above|before|previous\w*|prior|you[ \t]+were
           [ \t]+told|you[ \t]+have[ \t]+been[ \t]+told)\b
+        # Not when a word of another kind follows: "all previous lint warnings".
+        (?![ \t]+(?!and\b|then\b|or\b|you\b|text\b|input\b|content\b)[a-z])
       | the[ \t]+(?:above|system[ \t]+prompt)\b
     )
   | you[ \t]+are[ \t]+now[ \t]+(?:dan\b|jailbr\w+
