@@ -43,6 +43,15 @@ def test_bidi_override_is_named(lint_files: LintFiles) -> None:
     assert "bidirectional" in finding.message
 
 
+@pytest.mark.parametrize("char", ["\u200e", "\u200f", "\u061c"])
+def test_direction_marks_in_left_to_right_text_are_reported(
+    lint_files: LintFiles, char: str
+) -> None:
+    (finding,) = lint(lint_files, f"Use strict{char} types.\n")
+    assert "no right-to-left letters" in finding.message
+    assert finding.start.column == 10
+
+
 @pytest.mark.parametrize(
     ("char", "word"),
     [
@@ -91,6 +100,10 @@ def test_variation_selectors_smuggling_bytes_are_reported(
         "Persian \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645\n",
         "Tabs\tand CRLF\r\nare fine\n",
         "Caf\u00e9 \u2014 \u201cquotes\u201d \u2192 arrows \u2705\n",
+        "Up \u2934\ufe0f and down \u2935\ufe0f\n",
+        # Direction marks where right-to-left text needs them.
+        "\u05e9\u05dc\u05d5\u05dd \u200f world\n",
+        "\u0645\u0631\u062d\u0628\u0627 \u061c 42\n",
     ],
 )
 def test_emoji_sequences_and_ordinary_text_are_clean(

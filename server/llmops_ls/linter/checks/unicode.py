@@ -24,8 +24,8 @@ from llmops_ls.linter.registry import check
 _SUSPICIOUS_SOURCE = (
     "["
     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls
-    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e"
-    "\u200b-\u200d\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
     "\ue000-\uf8ff"  # private use
     "\U000e0000-\U000e007f\U000e0100-\U000e01ef"  # tags, supplementary selectors
@@ -50,8 +50,9 @@ _LEAD_PATTERNS: dict[int, re.Pattern[bytes]] = {
     **dict.fromkeys(_CONTROL_BYTES, _CONTROL_PATTERN),
     0xC2: re.compile(rb"\xc2[\x80-\x9f\xad]"),
     0xCD: re.compile(rb"\xcd\x8f"),
+    0xD8: re.compile(rb"\xd8\x9c"),
     0xE1: re.compile(rb"\xe1(?:\x85[\x9f\xa0]|\x9e[\xb4\xb5]|\xa0\x8e)"),
-    0xE2: re.compile(rb"\xe2(?:\x80[\x8b-\x8d\xaa-\xae]|\x81[\xa0-\xa4\xa6-\xa9])"),
+    0xE2: re.compile(rb"\xe2(?:\x80[\x8b-\x8f\xaa-\xae]|\x81[\xa0-\xa4\xa6-\xa9])"),
     0xE3: re.compile(rb"\xe3\x85\xa4"),
     0xEE: re.compile(rb"\xee"),
     0xEF: re.compile(
@@ -90,6 +91,8 @@ def check_hidden_unicode(doc: RulesDocument, ctx: CheckContext) -> Iterator[Find
             continue
         covered = match.end()
         for run in _hidden_runs(text, match.start(), match.end()):
+            if _MARKS.issuperset(run.codes) and _right_to_left_nearby(text, run.start):
+                continue  # direction marks are how mixed Hebrew or Arabic is written
             message = describe(run.codes)
             fix = Fix(
                 f"Remove {_count(len(run.codes), 'hidden character')}",
@@ -189,9 +192,25 @@ def _subdivision_flag_length(text: str, i: int, end: int) -> int:
     return 0
 
 
+# Left-to-right, right-to-left and Arabic letter marks: invisible and without a use
+# in text that has no right-to-left letters.
+_MARKS = frozenset({0x200E, 0x200F, 0x061C})
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u061b\u061d-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+def _right_to_left_nearby(text: str, offset: int) -> bool:
+    """Whether the line around `offset` holds a right-to-left letter."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return (
+        _RIGHT_TO_LEFT.search(text, start, len(text) if end == -1 else end) is not None
+    )
+
+
 def _is_emoji(code: int) -> bool:
     return (
         0x1F000 <= code <= 0x1FAFF
+        or 0x2934 <= code <= 0x2935
         or 0x2600 <= code <= 0x27BF
         or 0x2300 <= code <= 0x23FF
         or 0x2B00 <= code <= 0x2BFF
@@ -222,7 +241,7 @@ def _is_ideograph(code: int) -> bool:
 def _kind(code: int) -> str:
     if 0xE0000 <= code <= 0xE007F:
         return "tag"
-    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069 or code in _MARKS:
         return "bidi"
     if _is_selector(code):
         return "selector"
@@ -241,6 +260,11 @@ def _describe_kind(kind: str, codes: list[int]) -> str:
         if decoded:
             text += f" spelling {_quote(decoded)}"
         return text + " (invisible in editors, read by models)"
+    if kind == "bidi" and _MARKS.issuperset(codes):
+        return (
+            f"{_count(n, 'bidirectional control')} ({_names(codes)}) in a line with"
+            " no right-to-left letters: invisible, with nothing to do here"
+        )
     if kind == "bidi":
         return (
             f"{_count(n, 'bidirectional control')} ({_names(codes)}): the text is "
