@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -136,6 +138,59 @@ def test_spent_counts_stored_and_queued_costs(tmp_path: Path) -> None:
     assert w.spent(BudgetScope.DEVELOPER_DAILY, "alice", start, end) == 2.0
     w.flush()
     assert w.spent(BudgetScope.DEVELOPER_DAILY, "alice", start, end) == 2.0
+    w.close()
+
+
+def test_a_cost_being_written_is_counted_once(tmp_path: Path) -> None:
+    w = TelemetryWriter(tmp_path / "t.db", interval_seconds=60)
+    now = datetime.datetime.now(datetime.UTC)
+    start, end = now - datetime.timedelta(hours=1), now + datetime.timedelta(hours=1)
+    writing, release = threading.Event(), threading.Event()
+    real_write = w._store.write_batch
+
+    def slow_write(batch: list[object]) -> None:
+        writing.set()
+        release.wait(5)
+        real_write(batch)  # type: ignore[arg-type]
+
+    w._store.write_batch = slow_write  # type: ignore[method-assign]
+    w.record(RequestEvent(kind="chat", attribution=Attribution("alice"), cost=30.0))
+    w._wake.set()
+    assert writing.wait(5)  # the batch has left the queue, not yet reached the store
+    seen: list[float] = []
+    reader = threading.Thread(
+        target=lambda: seen.append(
+            w.spent(BudgetScope.DEVELOPER_DAILY, "alice", start, end)
+        )
+    )
+    reader.start()
+    time.sleep(0.05)
+    release.set()
+    reader.join(5)
+    assert seen == [30.0]
+    w.flush()
+    assert w.spent(BudgetScope.DEVELOPER_DAILY, "alice", start, end) == 30.0
+    w.close()
+
+
+def test_a_batch_that_fails_to_write_for_a_while_is_kept_and_written_later(
+    tmp_path: Path,
+) -> None:
+    w = TelemetryWriter(tmp_path / "t.db", interval_seconds=0.02)
+    real_write = w._store.write_batch
+    failures = [sqlite3.OperationalError("database or disk is full")] * 3
+
+    def flaky_write(batch: list[object]) -> None:
+        if failures:
+            raise failures.pop()
+        real_write(batch)  # type: ignore[arg-type]
+
+    w._store.write_batch = flaky_write  # type: ignore[method-assign]
+    for n in range(4):
+        w.record(RequestEvent(kind="chat", event_id=f"r{n}"))
+    assert w.flush(5)
+    assert [r["event_id"] for r in rows(tmp_path / "t.db")] == ["r0", "r1", "r2", "r3"]
+    assert (w.failed_batches, w.dropped) == (3, 0)
     w.close()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import datetime
 import logging
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from llmops_ls.routing.recording import FeedbackRecord, RequestRecord
 
 logger = logging.getLogger(__name__)
+
+# Failures that say nothing about the items: they are written again later.
+_TRANSIENT = (sqlite3.OperationalError, OSError)
 
 Item = RequestEvent | OutcomeEvent
 
@@ -72,7 +76,14 @@ class TelemetryWriter:
         self.max_batch = max_batch
         self.written = 0
         self.failed_batches = 0
+        #: Items left out because they could not be written even alone.
+        self.dropped = 0
         self._queue: collections.deque[Item] = collections.deque()
+        # The batch being written: out of the queue and not yet committed. Moving
+        # items between the two and committing them hold `_flight_lock`, which the
+        # spend reader holds too, so that no cost is counted twice or missed.
+        self._in_flight: list[Item] = []
+        self._flight_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = False
         self._busy = False
@@ -158,14 +169,15 @@ class TelemetryWriter:
         start: datetime.datetime,
         end: datetime.datetime,
     ) -> float:
-        """Cost recorded in [start, end): the store plus what waits in the queue."""
-        with self._reader_lock:
+        """Cost recorded in [start, end): the store plus what waits to be written."""
+        with self._reader_lock, self._flight_lock:
             if self._reader is None:
                 self._reader = TelemetryStore(self.path)
             stored = self._reader.spent(scope, subject, start, end)
+            waiting = [*self._in_flight, *self._queue]
         low, high = start.timestamp(), end.timestamp()
         queued = 0.0
-        for item in list(self._queue):
+        for item in waiting:
             if not isinstance(item, RequestEvent) or not low <= item.started_at < high:
                 continue
             who = item.attribution
@@ -216,22 +228,70 @@ class TelemetryWriter:
             self._wake.clear()
             stopping = self._stopping
             while self._queue:
-                self._write_some()
+                if not self._write_some():
+                    break  # try again after the interval, or give up when stopping
             if stopping:
+                if self._queue:
+                    logger.error(
+                        "telemetry writer stopped with %d events not written",
+                        len(self._queue),
+                    )
                 return
 
-    def _write_some(self) -> None:
-        batch: list[Item] = []
+    def _write_some(self) -> bool:
+        """Write one batch; on failure put it back at the head of the queue."""
         queue = self._queue
         self._busy = True
         try:
-            while queue and len(batch) < self.max_batch:
-                batch.append(queue.popleft())
-            self._store.write_batch(batch)
+            with self._flight_lock:
+                while queue and len(self._in_flight) < self.max_batch:
+                    self._in_flight.append(queue.popleft())
+            batch = self._in_flight
+            try:
+                self._commit(batch)
+            except _TRANSIENT:
+                # A full disk or a lock held too long must not stop the editor, nor
+                # lose the batch: it is written again after the interval.
+                self.failed_batches += 1
+                logger.exception("writing %d telemetry events failed", len(batch))
+                self._put_back(batch)
+                return False
+            except Exception:
+                # Something in the batch cannot be written at all: write the items
+                # one by one, so that only what fails alone is left out.
+                self.failed_batches += 1
+                logger.exception("writing %d telemetry events failed", len(batch))
+                return self._write_one_by_one(batch)
             self.written += len(batch)
-        except Exception:
-            # Background work logs and carries on: a full disk must not stop the editor.
-            self.failed_batches += 1
-            logger.exception("writing %d telemetry events failed", len(batch))
+            return True
         finally:
             self._busy = False
+
+    def _commit(self, batch: list[Item]) -> None:
+        with self._flight_lock:
+            self._store.write_batch(batch)
+            self._in_flight = []
+
+    def _put_back(self, items: list[Item]) -> None:
+        with self._flight_lock:
+            self._queue.extendleft(reversed(items))
+            self._in_flight = []
+
+    def _write_one_by_one(self, batch: list[Item]) -> bool:
+        for index, item in enumerate(batch):
+            with self._flight_lock:
+                self._in_flight = batch[index:]
+            try:
+                with self._flight_lock:
+                    self._store.write_batch([item])
+            except _TRANSIENT:
+                self._put_back(batch[index:])
+                return False
+            except Exception:
+                self.dropped += 1
+                logger.exception("a telemetry item that cannot be written was left out")
+                continue
+            self.written += 1
+        with self._flight_lock:
+            self._in_flight = []
+        return True
