@@ -316,3 +316,35 @@ def test_hard_cap_drops_oldest_unsent_and_reports(
         range(5, 11)
     )
     assert "hard cap" in caplog.text
+
+
+def test_local_telemetry_is_bounded_by_age_and_size_too(tmp_path: Path) -> None:
+    # Without an endpoint nothing is ever sent: every row counts as done.
+    store = TelemetryStore(tmp_path / "t.db")
+    old = [event(started_at=1000.0) for _ in range(5)]
+    store.write_batch(
+        [*old, *(OutcomeEvent(e.event_id, Outcome.SHOWN, at=1000.0) for e in old)]
+    )
+    store.write_batch([event(started_at=10**6 - 60)])
+    kept_as_unsent = store.prune(1, 10**9, 100, now=10**6)
+    assert kept_as_unsent.expired == 0
+
+    result = store.prune(1, 10**9, 100, now=10**6, uploading=False)
+    assert result.expired == 10
+    assert store.counts().events == 1
+    store.write_batch([event(error_class="x" * 500) for _ in range(2000)])
+    result = store.prune(
+        365, store.size_bytes() // 2, 10**6, now=10**6, uploading=False
+    )
+    assert result.over_size > 0 and store.counts().events < 2001
+    store.close()
+
+
+def test_hard_cap_counts_outcomes_too(store: TelemetryStore) -> None:
+    events = [event() for _ in range(9)]
+    store.write_batch(
+        [*events, *(OutcomeEvent(e.event_id, Outcome.SHOWN, at=1.0) for e in events)]
+    )
+    result = store.prune(retention_days=30, max_bytes=10**9, max_unsent=6)
+    assert result.dropped_unsent == 6
+    assert store._scalar("SELECT count(*) FROM outcomes") == 6

@@ -122,6 +122,7 @@ class TelemetryService:
                 config.retention_days,
                 int(config.max_store_mb * 1024 * 1024),
                 config.max_unsent_events,
+                uploading=self._uploader is not None,
             )
         except Exception:
             logger.exception("telemetry upload or retention failed; will try again")

@@ -11,7 +11,8 @@ a writer wait instead of failing while another commits.
 
 Retention (`prune`): sent rows older than the retention period go first; above the
 size limit the oldest sent rows go next; unsent rows stay until their number passes the
-hard cap, and then the oldest are dropped and counted (`dropped_unsent`).
+hard cap, and then the oldest are dropped and counted (`dropped_unsent`). Telemetry that
+stays local (no endpoint) is never sent, so then every row counts as sent here.
 """
 
 from __future__ import annotations
@@ -395,23 +396,31 @@ class TelemetryStore:
         max_bytes: int,
         max_unsent: int,
         now: float | None = None,
+        *,
+        uploading: bool = True,
     ) -> PruneResult:
-        """Apply the retention rules of the module doc; log when unsent rows drop."""
+        """Apply the retention rules of the module doc; log when unsent rows drop.
+
+        Without `uploading` (no endpoint), rows are never sent and every row is
+        subject to the age and size limits.
+        """
         cutoff = (time.time() if now is None else now) - retention_days * 86400
+        done = "sent_at IS NOT NULL" if uploading else "1"
         with self.conn:
             expired = self.conn.execute(
-                "DELETE FROM events WHERE sent_at IS NOT NULL AND started_at < ?",
+                f"DELETE FROM events WHERE {done} AND started_at < ?",
                 (cutoff,),
             ).rowcount
             expired += self.conn.execute(
-                "DELETE FROM outcomes WHERE sent_at IS NOT NULL AND at < ?", (cutoff,)
+                f"DELETE FROM outcomes WHERE {done} AND at < ?",
+                (cutoff,),
             ).rowcount
-        over_size = self._prune_to_size(max_bytes)
-        dropped = self._cap_unsent(max_unsent)
+        over_size = self._prune_to_size(max_bytes, done)
+        dropped = self._cap_unsent(max_unsent) if uploading else 0
         self.conn.execute("PRAGMA incremental_vacuum")
         return PruneResult(expired=expired, over_size=over_size, dropped_unsent=dropped)
 
-    def _prune_to_size(self, max_bytes: int) -> int:
+    def _prune_to_size(self, max_bytes: int, done: str) -> int:
         size = self.size_bytes()
         rows = self._scalar("SELECT count(*) FROM events") or 1
         if size <= max_bytes:
@@ -422,39 +431,46 @@ class TelemetryStore:
         with self.conn:
             removed = self.conn.execute(
                 "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
-                "WHERE sent_at IS NOT NULL ORDER BY seq LIMIT ?)",
+                f"WHERE {done} ORDER BY seq LIMIT ?)",
                 (excess,),
             ).rowcount
             removed += self.conn.execute(
                 "DELETE FROM outcomes WHERE seq IN (SELECT seq FROM outcomes "
-                "WHERE sent_at IS NOT NULL ORDER BY seq LIMIT ?)",
+                f"WHERE {done} ORDER BY seq LIMIT ?)",
                 (excess,),
             ).rowcount
         return removed
 
     def _cap_unsent(self, max_unsent: int) -> int:
-        unsent = self._scalar("SELECT count(*) FROM events WHERE sent_at IS NULL")
-        if unsent <= max_unsent:
+        extra = 0
+        for table in ("events", "outcomes"):
+            unsent = self._scalar(f"SELECT count(*) FROM {table} WHERE sent_at IS NULL")
+            if unsent > max_unsent:
+                extra += self._drop_oldest_unsent(table, unsent - max_unsent)
+        if not extra:
             return 0
-        extra = unsent - max_unsent
+        total = int(self.meta("dropped_unsent") or 0) + extra
         with self.conn:
-            self.conn.execute(
-                "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
-                "WHERE sent_at IS NULL ORDER BY seq LIMIT ?)",
-                (extra,),
-            )
-            total = int(self.meta("dropped_unsent") or 0) + extra
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('dropped_unsent', ?)",
                 (str(total),),
             )
         logger.warning(
-            "telemetry store hard cap reached: dropped %d unsent events (%d in all); "
+            "telemetry store hard cap reached: dropped %d unsent rows (%d in all); "
             "check the telemetry endpoint or raise telemetry.max_unsent_events",
             extra,
             total,
         )
         return extra
+
+    def _drop_oldest_unsent(self, table: str, count: int) -> int:
+        _check_table(table)
+        with self.conn:
+            return self.conn.execute(
+                f"DELETE FROM {table} WHERE seq IN (SELECT seq FROM {table} "
+                "WHERE sent_at IS NULL ORDER BY seq LIMIT ?)",
+                (count,),
+            ).rowcount
 
 
 def _check_table(table: str) -> None:
