@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ async def test_chat_streams_chunks_and_returns_the_decision(
     decision = as_dict(result["decision"])
     assert decision["tier"] == "standard" and decision["model"] == STANDARD
     assert as_dict(result["usage"])["completionTokens"] == 4
-    assert len(result["requestId"]) == 32
+    assert uuid.UUID(result["requestId"]).version == 7  # the event id
 
 
 async def test_attached_file_is_sent_without_its_secrets(

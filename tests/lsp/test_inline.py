@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,8 @@ async def test_inline_item_carries_accept_command(
     item = result.items[0]
     assert item.insert_text == f"answer from {FAST}"
     assert item.command is not None and item.command.command == "llmops.accept"
-    assert item.command.arguments and len(item.command.arguments[0]) == 32
+    assert item.command.arguments
+    assert uuid.UUID(item.command.arguments[0]).version == 7  # the event id
     body = upstream.all_bodies().decode()
     assert "<prefix>def add(a, b):\\n    return </prefix>" in body
     assert '"max_tokens": 64' in body or '"max_tokens":64' in body

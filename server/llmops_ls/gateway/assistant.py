@@ -14,7 +14,6 @@ import datetime
 import hashlib
 import logging
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,12 @@ from llmops_ls.gateway.messages import (
 )
 from llmops_ls.routing.budgets import SpendEntry
 from llmops_ls.routing.features import Message, Request, RequestKind, TokenCounter
-from llmops_ls.routing.recording import NULL_SINK, RecordingSink, RequestRecord
+from llmops_ls.routing.recording import (
+    NULL_SINK,
+    RecordingSink,
+    RequestRecord,
+    new_request_id,
+)
 from llmops_ls.routing.router import Caller, Decision, Refusal, Router
 
 logger = logging.getLogger(__name__)
@@ -148,7 +152,7 @@ class Assistant:
             )
         key = _cache_key(decision, request)
         cached = self._cached(key)
-        request_id = uuid.uuid4().hex
+        request_id = new_request_id()
         if cached is not None:
             self._record(request_id, decision, "cached", None, kind="inline_completion")
             return Answer(request_id, cached.text, decision, None, cached=True)
@@ -201,7 +205,7 @@ class Assistant:
             attachments=files,
             stream=True,
         )
-        request_id = uuid.uuid4().hex
+        request_id = new_request_id()
         completion = await self._send(request_id, decision, request, on_text, "chat")
         return Answer(request_id, completion.text, decision, completion)
 
@@ -209,7 +213,7 @@ class Assistant:
         decision = self.router.route(request, self.caller, self.clock())
         if isinstance(decision, Refusal):
             self._record(
-                uuid.uuid4().hex, None, "refused", None, kind=request.kind.value
+                new_request_id(), None, "refused", None, kind=request.kind.value
             )
             raise BudgetSpentError(decision.message, decision.resets_at.isoformat())
         return decision

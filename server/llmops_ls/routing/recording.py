@@ -8,8 +8,25 @@ what was shown.
 
 from __future__ import annotations
 
+import os
+import time
+import uuid
 from dataclasses import dataclass
 from typing import Protocol
+
+
+def new_request_id() -> str:
+    """A UUIDv7 string: unique, and sorting by it sorts by creation time.
+
+    Request ids become the telemetry store's event ids, which are UUIDv7.
+    """
+    # uuid.uuid7 arrives in Python 3.14; the layout is RFC 9562 section 5.7.
+    millis = time.time_ns() // 1_000_000
+    value = (millis & 0xFFFF_FFFF_FFFF) << 80
+    value |= int.from_bytes(os.urandom(10), "big") & ((1 << 80) - 1)
+    value = (value & ~(0xF << 76)) | (0x7 << 76)
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)
+    return str(uuid.UUID(int=value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import os
 import time
-import uuid
 from dataclasses import dataclass, field
+
+from llmops_ls.routing.recording import new_request_id
 
 
 def new_event_id() -> str:
     """A UUIDv7 string: unique, and sorting by it sorts by creation time."""
-    # uuid.uuid7 arrives in Python 3.14; the layout is RFC 9562 section 5.7.
-    millis = time.time_ns() // 1_000_000
-    value = (millis & 0xFFFF_FFFF_FFFF) << 80
-    value |= int.from_bytes(os.urandom(10), "big") & ((1 << 80) - 1)
-    value = (value & ~(0xF << 76)) | (0x7 << 76)
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)
-    return str(uuid.UUID(int=value))
+    return new_request_id()
 
 
 class Outcome(enum.StrEnum):
