@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
 from otlp_receiver import RecordingReceiver
@@ -54,3 +56,33 @@ def test_the_environment_names_the_store_before_the_policy(tmp_path: Path) -> No
     assert store_path(without, state) == tmp_path / "state" / "llmops-ls" / (
         "telemetry.db"
     )
+
+
+def test_shutdown_keeps_to_its_budget_when_the_collector_never_answers(
+    tmp_path: Path,
+) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections complete in the backlog; nothing is ever read
+    port = silent.getsockname()[1]
+    text = DEFAULT_POLICY_PATH.read_text() + (
+        f'\n[telemetry]\nendpoint = "http://127.0.0.1:{port}"\n'
+        f'store_path = "{tmp_path / "t.db"}"\nflush_interval_seconds = 3600\n'
+        "shutdown_timeout_seconds = 1\ntimeout_seconds = 20\n"
+    )
+    policy = parse_policy(text, tmp_path / "policy.toml").policy
+    service = TelemetryService.start(policy, tmp_path, environ={})
+    service.writer.record_request(
+        RequestRecord("r1", "alice", None, "chat", "standard", "m", "ok")
+    )
+    started = time.monotonic()
+    try:
+        service.close()
+    finally:
+        silent.close()
+    # Twenty seconds of request timeout, one of shutdown budget: the budget wins
+    # (the margin is for a loaded machine, not for the timeout).
+    assert time.monotonic() - started < 8
+    with TelemetryStore(tmp_path / "t.db") as store:
+        (row,) = store.query("SELECT event_id, sent_at FROM events")
+    assert (row["event_id"], row["sent_at"]) == ("r1", None)

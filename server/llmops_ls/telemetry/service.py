@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -129,18 +130,23 @@ class TelemetryService:
 
     def close(self) -> None:
         """Write the queue, try one last upload within the shutdown budget, stop."""
-        budget = self.policy.telemetry.shutdown_timeout_seconds
-        self.writer.flush(timeout_seconds=budget)
+        deadline = time.monotonic() + self.policy.telemetry.shutdown_timeout_seconds
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        self.writer.flush(timeout_seconds=left())
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(budget)
-        if self.settings is not None and budget > 0:
+            self._thread.join(left())
+        if self.settings is not None and left() > 0:
             with TelemetryStore(self.writer.path) as store:
                 uploader = Uploader(store, self.settings)
                 try:
-                    uploader.flush(deadline_seconds=budget)
+                    uploader.flush(deadline_seconds=left())
                 except Exception:
                     logger.exception("last telemetry upload failed; events stay local")
                 finally:
                     uploader.close()
-        self.writer.close(timeout_seconds=budget)
+        # Whatever is queued still goes to the local store, the budget spent or not.
+        self.writer.close(timeout_seconds=max(left(), 1.0))

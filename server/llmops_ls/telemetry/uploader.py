@@ -258,8 +258,14 @@ class Uploader:
         while True:
             started = time.monotonic()
             wait: float | None
+            # No request runs past the flush's deadline (a shutdown's, say).
+            timeout = min(self.settings.timeout_seconds, deadline - started)
+            if timeout <= 0:
+                return _Answer(False, stop="deadline")
             try:
-                response = self.client.post(url, content=body, headers=headers)
+                response = self.client.post(
+                    url, content=body, headers=headers, timeout=timeout
+                )
             except httpx.TransportError as exc:
                 logger.info("telemetry POST %s failed: %s", path, type(exc).__name__)
                 wait = None
