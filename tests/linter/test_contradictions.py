@@ -154,3 +154,11 @@ def test_always_applied_cursor_rules_are_compared(lint_files: LintFiles) -> None
     findings = lint_files(files, rules=RULE)
     assert [f.path for f in findings] == [".cursor/rules/ts.mdc"]
     assert findings[0].related[0].path == ".cursor/rules/base.mdc"
+
+
+def test_a_legacy_section_holds_rules_not_prohibitions(lint_files: LintFiles) -> None:
+    text = (
+        "## Web app\n\n- Use vitest for unit tests.\n\n"
+        "## Legacy admin panel\n\n- Use vitest for unit tests here too.\n"
+    )
+    assert lint_files({"CLAUDE.md": text}, rules=RULE) == []

@@ -32,7 +32,7 @@ _CONTEXT_LOOKBACK_LINES = 80
 _NEGATIVE_CONTEXT = re.compile(
     r"\b(?:do not|don't|don\u2019t|dont|avoid|never|bad|wrong|incorrect|anti-?patterns?"
     r"|pitfalls?|mistakes?|forbidden|prohibited|not allowed|what not|instead of"
-    r"|deprecated|outdated|legacy)\b",
+    r"|deprecated|outdated)\b",
     re.IGNORECASE,
 )
 # The end of a sentence: terminal punctuation followed by space, not "e.g. " or "1.5".
