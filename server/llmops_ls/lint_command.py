@@ -16,6 +16,7 @@ from llmops_ls.linter.workspace import Workspace, find_root
 from llmops_ls.output.report import Report
 
 MAX_FIX_PASSES = 5
+_BOM = b"\xef\xbb\xbf"
 # Worker processes for large runs; beyond a few, forking costs more than it saves.
 MAX_JOBS = 4
 
@@ -176,7 +177,10 @@ def _fix(
         if options.diff:
             out.write(unified_diff(workspace.relative(path), before, after))
         else:
-            path.write_text(after, encoding="utf-8", newline="")
+            # The byte-order mark the text was read without, if the file had one.
+            with path.open("rb") as original:
+                bom = original.read(3) == _BOM
+            path.write_bytes((_BOM if bom else b"") + after.encode("utf-8"))
     if options.diff:
         for path in changed:
             workspace.set_overlay(path, None)

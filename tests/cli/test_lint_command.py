@@ -137,6 +137,36 @@ def test_diff_shows_fixes_without_writing(
     assert (project / "CLAUDE.md").read_text(encoding="utf-8") == f"Use tabs{ZWSP}.\n"
 
 
+def test_fix_keeps_a_byte_order_mark_and_changes_nothing_else(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "CLAUDE.md").write_bytes(
+        b"\xef\xbb\xbf# Rules\r\nUse tabs" + ZWSP.encode() + b".\r\nEnd"
+    )
+    lint(capsys, "--fix", "--select", "hidden-unicode")
+    assert (project / "CLAUDE.md").read_bytes() == (
+        b"\xef\xbb\xbf# Rules\r\nUse tabs.\r\nEnd"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"# Rules\nUse tabs{ZWSP}.",  # no newline at the end
+        f"# Rules\u2029{ZWSP}\nUse tabs\u2028now.\n",  # breaks other than \n
+    ],
+)
+def test_diff_applies_with_git(
+    project: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    (project / "CLAUDE.md").write_bytes(text.encode())
+    subprocess.run(["git", "init", "-q", "."], check=True)
+    _, out, _ = lint(capsys, "--diff", "--select", "hidden-unicode")
+    (project / "fix.patch").write_text(out, encoding="utf-8")
+    subprocess.run(["git", "apply", "fix.patch"], check=True)
+    assert (project / "CLAUDE.md").read_bytes() == text.replace(ZWSP, "").encode()
+
+
 def test_invalid_config_names_the_key(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -41,11 +41,21 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
-    """A unified diff of one file's change."""
+    """A unified diff of one file's change, as `git apply` and `patch` read it.
+
+    Lines end at `\n` only (not at the other line breaks `str.splitlines` knows), and
+    a last line without one is marked as such.
+    """
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=f"a/{path}",
-        tofile=f"b/{path}",
+        _lines(before), _lines(after), fromfile=f"a/{path}", tofile=f"b/{path}"
     )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+        for line in lines
+    )
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    ended = [line + "\n" for line in lines[:-1]]
+    return [*ended, lines[-1]] if lines[-1] else ended
