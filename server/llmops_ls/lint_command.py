@@ -178,8 +178,8 @@ def _fix(
             out.write(unified_diff(workspace.relative(path), before, after))
         else:
             # The byte-order mark the text was read without, if the file had one.
-            with path.open("rb") as original:
-                bom = original.read(3) == _BOM
+            with path.open("rb") as handle:
+                bom = handle.read(3) == _BOM
             path.write_bytes((_BOM if bom else b"") + after.encode("utf-8"))
     if options.diff:
         for path in changed:

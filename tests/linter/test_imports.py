@@ -330,3 +330,30 @@ def test_cursor_rules_never_get_import_findings(lint_files: LintFiles) -> None:
         ".cursor/rules/a.mdc": "---\nalwaysApply: true\n---\n@docs/gone.md @.env\n"
     }
     assert lint_files(files, rules=IMPORT_RULES) == []
+
+
+def test_a_missing_file_an_imported_file_imports_is_reported_on_the_import(
+    lint_files: LintFiles,
+) -> None:
+    files = {
+        "CLAUDE.md": "# P\n\nRead @docs/a.md first.\n",
+        "docs/a.md": "Then read @./nope.md and @b.md\n",
+        "docs/b.md": "fine\n",
+    }
+    (finding,) = lint_files(files, rules=IMPORT_RULES)
+    assert (finding.rule, finding.path, finding.start.line) == (
+        "import-missing",
+        "CLAUDE.md",
+        2,
+    )
+    assert "docs/a.md" in finding.message and "./nope.md" in finding.message
+    assert finding.related[-1].path == "docs/a.md"
+
+
+def test_an_imported_rules_file_reports_its_own_imports(lint_files: LintFiles) -> None:
+    files = {
+        "CLAUDE.md": "@.claude/rules/style.md\n",
+        ".claude/rules/style.md": "@nope/missing.md\n",
+    }
+    found = lint_files(files, rules=IMPORT_RULES)
+    assert [f.path for f in found] == [".claude/rules/style.md"]

@@ -435,10 +435,15 @@ def imported_files(
     )
 
 
+def read_as(doc: RulesDocument, workspace: Workspace, tool: Tool) -> RulesDocument:
+    """The file as `tool` reads it: an imported file gets its importer's rules."""
+    return doc if doc.tool is tool else _as_tool(doc, workspace, tool)
+
+
 def _imported_files(
     doc: RulesDocument, workspace: Workspace, tool: Tool
 ) -> list[tuple[Import, RulesDocument]]:
-    reader = doc if doc.tool is tool else _as_tool(doc, workspace, tool)
+    reader = read_as(doc, workspace, tool)
     result: list[tuple[Import, RulesDocument]] = []
     for imp in find_imports(reader):
         target = resolve(imp, reader, workspace)

@@ -21,6 +21,7 @@ from llmops_ls.linter.imports import (
     is_inside,
     is_loadable,
     max_depth,
+    read_as,
     resolve,
     walk_imports,
 )
@@ -64,8 +65,52 @@ def check_imports(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
         return
     for imp in imports:
         yield from _check_one(doc, ctx, imp)
+    yield from _missing_further(doc, ctx)
     yield from _cycles(doc, ctx)
     yield from _too_deep(doc, ctx)
+
+
+def _missing_further(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]:
+    """Missing files that imported files import, on the import that leads to them.
+
+    An imported file that is a rules file of its own is linted on its own; the others
+    (`docs/*.md`, say) are read only through this file, so their broken imports are
+    reported here, with the trail.
+    """
+    if not ctx.enabled("import-missing"):
+        return
+    workspace = ctx.workspace
+    for step in walk_imports(doc, workspace).loaded:
+        if step.depth == 0 or step.doc.tool is not Tool.GENERIC:
+            continue  # the file itself, or a rules file linted on its own
+        trail = step.trail()
+        first = trail[1].via
+        if first is None:
+            continue
+        reader = read_as(step.doc, workspace, doc.tool)
+        for imp in find_imports(reader):
+            target = resolve(imp, reader, workspace)
+            if not is_inside(target, workspace) or file_exists(target, workspace):
+                continue
+            if _names_a_package(imp, reader, workspace):
+                continue
+            if not imp.confident and not _first_folder_exists(imp, reader, workspace):
+                continue
+            shown = imp.path.rstrip(".,;:!?)]}'\">") or imp.path
+            yield ctx.finding(
+                "import-missing",
+                doc,
+                first.start,
+                first.end,
+                f"{step.doc.relative}, loaded through this import, imports `{shown}`,"
+                f" which does not exist; {_tool_name(doc.tool)} skips it silently",
+                related=[
+                    *_step_related(trail[2:], ctx),
+                    ctx.related(
+                        reader, imp.start, imp.end, f"`{shown}` does not exist"
+                    ),
+                ],
+            )
 
 
 def _check_one(doc: RulesDocument, ctx: CheckContext, imp: Import) -> Iterator[Finding]:
