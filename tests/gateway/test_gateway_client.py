@@ -494,3 +494,14 @@ async def test_redactions_are_counted_for_a_request_that_failed() -> None:
     with pytest.raises(ServerError) as caught:
         await make_client(handler).send(request, [FAST])
     assert caught.value.redactions == 1
+
+
+async def test_a_retry_of_the_same_model_is_not_a_fallback() -> None:
+    answers = [httpx.Response(502)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0) if answers else httpx.Response(200, json=chat_answer())
+
+    completion = await make_client(handler).send(CHAT, [FAST, OTHER])
+    assert completion.model == FAST
+    assert len(completion.attempts) == 2 and completion.fallbacks_used == 0

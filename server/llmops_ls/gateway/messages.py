@@ -114,5 +114,6 @@ class Completion:
 
     @property
     def fallbacks_used(self) -> int:
-        """How many models failed before the one that answered."""
-        return len(self.attempts) - 1 if self.attempts else 0
+        """How many other models of the chain were tried, or skipped while cooling
+        down, before the one that answered (a retry of the same model is not one)."""
+        return len({a.model for a in self.attempts} - {self.model})
