@@ -278,7 +278,8 @@ class Assistant:
                 latency=time.monotonic() - started,
             )
             raise
-        self._record(request_id, decision, "ok", completion, kind=kind)
+        sent = request if chat_fallback is None else chat_fallback
+        self._record(request_id, decision, "ok", completion, kind=kind, sent=sent)
         if self.spent is not None and completion.cost:
             self.spent(
                 SpendEntry(
@@ -321,8 +322,13 @@ class Assistant:
         kind: str,
         error: Exception | None = None,
         latency: float | None = None,
+        sent: GatewayRequest | None = None,
     ) -> None:
         usage = completion.usage if completion else None
+        prompt_text = completion_text = None
+        if self.router.policy.telemetry.store_text:
+            prompt_text = _prompt_text(sent) if sent is not None else None
+            completion_text = completion.text if completion else None
         model = decision.model if decision else None
         record = RequestRecord(
             request_id=request_id,
@@ -347,6 +353,8 @@ class Assistant:
             canary=decision.canary if decision else False,
             estimated_cost=decision.estimated_cost if decision else 0.0,
             requested_tier=decision.requested_tier if decision else None,
+            prompt_text=prompt_text,
+            completion_text=completion_text,
         )
         try:
             self.sink.record_request(record)
@@ -392,3 +400,13 @@ def _redactions(error: Exception | None) -> int:
     if isinstance(error, GatewayError):
         return error.redactions
     return 0
+
+
+def _prompt_text(request: GatewayRequest) -> str:
+    """What a request asked, as kept when the policy stores text."""
+    if request.endpoint != "chat":
+        suffix = f"\n<suffix>{request.suffix}</suffix>" if request.suffix else ""
+        return f"{request.prompt}{suffix}"
+    parts = [f"{m.role}: {m.content}" for m in request.messages]
+    parts += [f"attached {a.path}:\n{a.text}" for a in request.attachments]
+    return "\n\n".join(parts)

@@ -31,7 +31,8 @@ def new_request_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
-    """The outcome of one request at the gateway: sizes, cost, timings; no content.
+    """The outcome of one request at the gateway: sizes, cost, timings; content only
+    when the policy keeps text.
 
     `outcome` is `ok`, `cached` (answered from the completion cache, nothing sent),
     `cancelled`, `refused` (a budget), `filtered` (the content filter stopped it) or
@@ -62,6 +63,10 @@ class RequestRecord:
     canary: bool = False
     estimated_cost: float = 0.0
     requested_tier: str | None = None
+    #: The prompt and answer, only when the policy keeps text (`store_text`); the
+    #: store redacts every secret from them before they are written.
+    prompt_text: str | None = None
+    completion_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

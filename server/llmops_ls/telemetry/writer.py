@@ -128,6 +128,8 @@ class TelemetryWriter:
             provider=None,
             canary=record.canary,
             fallback_count=record.fallbacks_used,
+            prompt_text=record.prompt_text,
+            completion_text=record.completion_text,
             input_tokens=record.input_tokens,
             output_tokens=record.output_tokens,
             cost=record.cost or 0.0,
