@@ -76,6 +76,22 @@ def test_short_lines_headings_and_code_are_not_duplicates(
     assert lint_files({"CLAUDE.md": text}, rules={"duplicate-directive"}) == []
 
 
+def test_the_same_step_of_two_procedures_is_not_a_duplicate(
+    lint_files: LintFiles,
+) -> None:
+    text = (
+        "## Release\n\n1. Cut the release branch from develop.\n"
+        "2. After the merge:\n   - Merge the branch back to develop\n\n"
+        "## Hotfix\n\n1. Cut the hotfix branch from main.\n"
+        "2. After the merge:\n   - Merge the branch back to develop\n\n"
+        "## Rules\n\n- Run the whole test suite before every commit.\n\n"
+        "## Workflow\n\n- Run the whole test suite before every commit.\n"
+    )
+    findings = lint_files({"CLAUDE.md": text}, rules={"duplicate-directive"})
+    # Only the rule said again in another section is a copy to remove.
+    assert [f.start.line for f in findings] == [18]
+
+
 def test_duplicate_in_an_imported_file_is_reported(lint_files: LintFiles) -> None:
     files = {
         "CLAUDE.md": "See @docs/a.md\n\n- Run the full test suite before committing.\n",

@@ -41,6 +41,8 @@ def check_duplicates(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]
             continue
         numbers = directives.instruction_lines(doc, key)
         for later in numbers[1:]:
+            if _steps_of_different_procedures(doc, numbers[0], later):
+                continue
             yield ctx.finding(
                 "duplicate-directive",
                 doc,
@@ -69,6 +71,28 @@ def check_duplicates(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]
                     "with this file; keep it in one place",
                     related=[_related_line(ctx, other, theirs[0], "also stated here")],
                 )
+
+
+# A step of a procedure: a numbered item, or an item nested under another.
+_STEP = re.compile(r"^(?:\s*\d{1,3}[.)]|\s{2,}[-*+])\s")
+
+
+def _steps_of_different_procedures(doc: RulesDocument, first: int, later: int) -> bool:
+    """Whether two equal lines are steps of procedures under different headings.
+
+    "Merge back to develop" in both a release and a hotfix procedure is a step each
+    of them needs, not a copy to remove. A rule (a top-level item) said again in
+    another section still is one.
+    """
+    source = doc.source
+    if not (
+        _STEP.match(source.line_text(first)) and _STEP.match(source.line_text(later))
+    ):
+        return False
+    return any(
+        source.line_text(line).lstrip().startswith("#")
+        for line in range(later - 1, first, -1)
+    )
 
 
 @check("vague-directive")
