@@ -36,6 +36,8 @@ def test_rules_about_todo_comments_are_not_leftovers(lint_files: LintFiles) -> N
         '- **TODO Comments**: add comments starting with "TODO:".\n'
         "- If you can't finish code, add TODO: comments\n"
         "- Use the [CXXXX] format for case ids.\n"
+        "- Mark dates that are not known yet as TBD in the changelog.\n"
+        "- Press [Insert] to toggle overwrite mode.\n"
     )
     assert lint_files({"CLAUDE.md": text}, rules={"placeholder"}) == []
 

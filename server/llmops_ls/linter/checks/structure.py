@@ -13,8 +13,10 @@ from llmops_ls.linter.markdown import Fence
 from llmops_ls.linter.registry import check
 
 # Template leftovers in prose. Markers such as TODO count only where they open a line
-# (after any list marker) and are followed by a colon, or stand alone: a rule that
-# talks about TODO comments ("never leave TODO comments") is not a leftover.
+# (after any list marker) and are followed by a colon, or stand alone, and TBD also as
+# a field's value ("Owner: TBD"): a rule that talks about TODO comments ("never leave
+# TODO comments") is not a leftover. A bracketed template says what to put in it
+# ("[insert the API name]"): a bare "[Insert]" is the name of a key.
 # Each marker is found at its capital D or X, letters rare in prose: two passes over
 # the text find all four, faster than a regex per marker or an alternation, which
 # tries every character. The empty groups tell the markers apart.
@@ -33,7 +35,7 @@ _MARKER_TAIL = re.compile(
 _TEMPLATES = (
     re.compile(
         r"\[(?:insert|add|enter|fill in|describe|replace|your|project|company"
-        r"|team|app|product)\b[^\]\n]{0,60}\](?!\()"
+        r"|team|app|product)\b[^\]\n]{2,60}\](?!\()"
     ),
     re.compile(
         r"<(?:project[ _-]?name|your[ _-][a-z][a-z _-]{0,40}"
@@ -79,8 +81,8 @@ def _placeholders(doc: RulesDocument) -> Iterator[tuple[int, int]]:
                 end < len(text) and (text[end].isalnum() or text[end] in "-_")
             ):
                 continue
-            if size == 3 and text[start] == "T":  # TBD
-                yield start, end
+            if size == 3 and text[start] == "T" and _is_field_value(text, start):
+                yield start, end  # "Owner: TBD"
                 continue
             line_start = text.rfind("\n", 0, start) + 1
             lead = _MARKER_LEAD.match(text, line_start)
@@ -99,6 +101,12 @@ def _placeholders(doc: RulesDocument) -> Iterator[tuple[int, int]]:
             yield start, m.end()
     for m in _MUSTACHE.finditer(text):
         yield m.span()
+
+
+def _is_field_value(text: str, start: int) -> bool:
+    """Whether a marker is the value of a `Name:` field ("Owner: TBD")."""
+    before = text[max(0, start - 2) : start]
+    return before.endswith(":") or before == ": "
 
 
 def _opens_word(lowered: str, start: int) -> bool:
