@@ -112,3 +112,14 @@ def test_kept_text_is_written_without_its_secrets(tmp_path: Path) -> None:
         (row,) = store.query("SELECT prompt_text, completion_text FROM events")
     assert row["prompt_text"] == "deploy with [REDACTED:aws-access-key-id]"
     assert row["completion_text"] == "done"
+
+
+def test_cached_tokens_reach_the_store(tmp_path: Path) -> None:
+    writer = TelemetryWriter(tmp_path / "t.db", interval_seconds=0.02)
+    writer.record_request(
+        RequestRecord("r1", "dev", None, "chat", "fast", MINI, "ok", cached_tokens=7)
+    )
+    writer.close()
+    with TelemetryStore(tmp_path / "t.db") as store:
+        (row,) = store.query("SELECT cached_tokens FROM events")
+    assert row["cached_tokens"] == 7

@@ -505,3 +505,24 @@ async def test_a_retry_of_the_same_model_is_not_a_fallback() -> None:
     completion = await make_client(handler).send(CHAT, [FAST, OTHER])
     assert completion.model == FAST
     assert len(completion.attempts) == 2 and completion.fallbacks_used == 0
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [
+        {"prompt_tokens_details": {"cached_tokens": 7}},  # OpenAI
+        {"cache_read_input_tokens": 7},  # Anthropic, through LiteLLM
+    ],
+)
+async def test_prompt_cache_reads_are_taken_from_usage(
+    usage: dict[str, object],
+) -> None:
+    answer = chat_answer(
+        usage={"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12, **usage}
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answer)
+
+    completion = await make_client(handler).send(CHAT, [FAST])
+    assert completion.usage is not None and completion.usage.cached_tokens == 7

@@ -344,6 +344,7 @@ class Assistant:
             if usage
             else (decision.input_tokens if decision else 0),
             output_tokens=usage.completion_tokens if usage else 0,
+            cached_tokens=usage.cached_tokens if usage else 0,
             cost=completion.cost if completion else None,
             cost_source=completion.cost_source if completion else "none",
             latency_seconds=completion.latency_seconds if completion else latency,

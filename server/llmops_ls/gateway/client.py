@@ -554,4 +554,14 @@ def _usage(value: object) -> Usage | None:
     completion = value.get("completion_tokens")
     if not isinstance(prompt, int) or not isinstance(completion, int):
         return None
-    return Usage(prompt, completion)
+    return Usage(prompt, completion, _cached_tokens(value))
+
+
+def _cached_tokens(usage: dict[str, Any]) -> int:
+    """Prompt-cache reads: OpenAI's `prompt_tokens_details.cached_tokens`, or the
+    `cache_read_input_tokens` that LiteLLM passes on from Anthropic."""
+    details = usage.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    if not isinstance(cached, int):
+        cached = usage.get("cache_read_input_tokens")
+    return max(0, cached) if isinstance(cached, int) else 0

@@ -77,6 +77,8 @@ class Usage:
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    #: Prompt tokens the provider read from its prompt cache (part of `prompt_tokens`).
+    cached_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:

@@ -51,6 +51,7 @@ class RequestRecord:
     fallbacks_used: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_tokens: int = 0
     cost: float | None = None
     cost_source: str = "none"
     latency_seconds: float | None = None

@@ -132,6 +132,7 @@ class TelemetryWriter:
             completion_text=record.completion_text,
             input_tokens=record.input_tokens,
             output_tokens=record.output_tokens,
+            cached_tokens=record.cached_tokens,
             cost=record.cost or 0.0,
             estimated_cost=record.estimated_cost,
             latency_ms=latency * 1000 if latency is not None else None,
