@@ -162,9 +162,14 @@ def test_a_new_line_above_the_cursor_is_counted_again_in_its_chunk_only() -> Non
 
 
 @settings(max_examples=300, deadline=None)
-@given(code=_CODE, at=st.integers(min_value=0), chunk=st.integers(1, 40))
+@given(
+    code=_CODE,
+    at=st.integers(min_value=0),
+    chunk=st.integers(1, 40),
+    reach=st.integers(0, 120),
+)
 def test_chunks_of_the_far_lines_count_as_the_whole(
-    code: str, at: int, chunk: int
+    code: str, at: int, chunk: int, reach: int
 ) -> None:
     at = at % (len(code) + 1)
     prefix, suffix = code[:at], code[at:]
@@ -172,13 +177,24 @@ def test_chunks_of_the_far_lines_count_as_the_whole(
     with patch.object(fim_module, "CHUNK_CHARS", chunk):
         fim = build_fim(prefix, suffix, 100_000, CountingCounter())
         for from_end in (False, True):
-            pieces = fim_module._chunks(code, from_end=from_end)
+            pieces = fim_module._chunks(code, from_end=from_end, reach=reach)
             assert "".join(pieces) == code
             assert sum(_ENCODER.count(p) for p in pieces) == _ENCODER.count(code)
 
     assert (fim.prefix, fim.suffix) == (prefix, suffix)
     assert fim.prefix_tokens == _ENCODER.count(prefix)
     assert fim.suffix_tokens == _ENCODER.count(suffix)
+
+
+@pytest.mark.parametrize("from_end", [False, True])
+def test_only_the_lines_within_reach_of_the_cursor_are_split(from_end: bool) -> None:
+    # A file of megabytes costs a keystroke no more than one of a few pages.
+    text = _module(10_000)
+    pieces = fim_module._chunks(text, from_end=from_end, reach=9_000)
+    assert "".join(pieces) == text
+    assert len(pieces) <= 9_000 // fim_module.CHUNK_CHARS + 3
+    outermost = pieces[-1] if from_end else pieces[0]
+    assert len(outermost) > len(text) - 9_000 - 2 * fim_module.CHUNK_CHARS
 
 
 def test_a_long_suffix_loses_whole_lines_from_its_end() -> None:

@@ -17,6 +17,7 @@ the whole.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -109,7 +110,7 @@ def _fit_far(
     not is cut to what is left. Whole chunks are counted as they are, so a change
     near the cursor (a new line, another name) is counted again in its chunk only.
     """
-    pieces = _chunks(text, from_end=not keep_end)
+    pieces = _chunks(text, from_end=not keep_end, reach=budget * _CHARS_PER_TOKEN)
     if keep_end:
         pieces.reverse()  # the cursor is after the prefix's last chunk
     kept: list[str] = []
@@ -128,52 +129,57 @@ def _fit_far(
     return "".join(kept), total
 
 
-def _chunks(text: str, *, from_end: bool) -> list[str]:
+def _chunks(text: str, *, from_end: bool, reach: int) -> list[str]:
     """`text` in pieces of about `CHUNK_CHARS`, split only before safe lines.
 
-    A safe line starts with neither white space nor `/` (see `_line_start`). The
-    pieces are laid from the end of the text toward its start with `from_end`, else
-    from its start, so that what changes at the other end moves no boundary.
+    A safe line starts with neither white space nor `/` (see `_line_start`). Splits
+    are looked for near every multiple of `CHUNK_CHARS` counted from the start of the
+    text, or from its end with `from_end`, so that what changes at the other end
+    (where the cursor is) moves no split. Only the `reach` characters next to the
+    cursor are split, so that the work does not grow with the file; the rest is one
+    outermost piece.
     """
-    if len(text) <= CHUNK_CHARS:
+    size = len(text)
+    if size <= CHUNK_CHARS:
         return [text]
-    starts = [0]
-    if from_end:
-        bounds = [len(text)]
-        end = len(text)
-        while end - CHUNK_CHARS > 0:
-            cut = _safe_start_before(text, end - CHUNK_CHARS)
-            if cut <= 0:
-                break
-            bounds.append(cut)
-            end = cut
-        starts = sorted(bounds[1:])
-        starts.insert(0, 0)
-    else:
-        position = 0
-        while position + CHUNK_CHARS < len(text):
-            cut = _safe_start_after(text, position + CHUNK_CHARS)
-            if cut <= 0 or cut >= len(text):
-                break
-            starts.append(cut)
-            position = cut
-    ends = [*starts[1:], len(text)]
-    return [text[start:end] for start, end in zip(starts, ends, strict=True)]
+    cuts: list[int] = []
+    if from_end:  # the cursor is at the start: split up to `reach` from it
+        nearest = max(1, -(-(size - reach) // CHUNK_CHARS) - 1)  # ceil, one further
+        for back in range(size - nearest * CHUNK_CHARS, 0, -CHUNK_CHARS):
+            cut = _safe_start_before(text, back, back - CHUNK_CHARS)
+            if cut > 0 and cut not in cuts:
+                cuts.append(cut)
+        cuts.sort()
+    else:  # the cursor is at the end: split the last `reach` characters
+        first = max(1, (size - reach) // CHUNK_CHARS) * CHUNK_CHARS
+        for mark in range(first, size, CHUNK_CHARS):
+            cut = _safe_start_after(text, mark, mark + CHUNK_CHARS)
+            if 0 < cut < size and (not cuts or cut > cuts[-1]):
+                cuts.append(cut)
+    bounds = [0, *cuts, size]
+    return [text[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _safe_start_after(text: str, position: int) -> int:
-    """The first safe line start at or after `position`; 0 when there is none."""
-    found = _line_start(text[position - 1 :])
-    return position - 1 + found if found else 0
+def _safe(text: str, start: int) -> bool:
+    return start < len(text) and not text[start].isspace() and text[start] != "/"
 
 
-def _safe_start_before(text: str, position: int) -> int:
-    """The last safe line start at or before `position`; 0 when there is none."""
+def _safe_start_after(text: str, position: int, limit: int) -> int:
+    """The first safe line start in [`position`, `limit`); 0 when there is none."""
+    at = position - 1
+    while (found := text.find("\n", at, limit)) != -1:
+        if _safe(text, found + 1):
+            return found + 1
+        at = found + 1
+    return 0
+
+
+def _safe_start_before(text: str, position: int, floor: int) -> int:
+    """The last safe line start in (`floor`, `position`]; 0 when there is none."""
     end = position
-    while (found := text.rfind("\n", 0, end)) != -1:
-        start = found + 1
-        if start < len(text) and not text[start].isspace() and text[start] != "/":
-            return start
+    while (found := text.rfind("\n", max(floor, 0), end)) != -1:
+        if _safe(text, found + 1):
+            return found + 1
         end = found
     return 0
 
@@ -185,12 +191,7 @@ def _line_start(text: str) -> int:
     across the line end (a blank line would join it, and so would `//` after a line
     ending in punctuation).
     """
-    end = 0
-    while (found := text.find("\n", end)) != -1:
-        end = found + 1
-        if end < len(text) and not text[end].isspace() and text[end] != "/":
-            return end
-    return 0
+    return _safe_start_after(text, 1, len(text))
 
 
 def _fit(
