@@ -148,9 +148,16 @@ class GatewayTimeoutError(GatewayError):
     fallback = True
     counts_against_model = True
 
-    def __init__(self, message: str, *, phase: str, model: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        phase: str,
+        model: str | None = None,
+        status: int | None = None,
+    ) -> None:
         self.phase = phase
-        super().__init__(message, model=model)
+        super().__init__(message, model=model, status=status)
 
 
 class ServerError(GatewayError):

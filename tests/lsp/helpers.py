@@ -43,6 +43,14 @@ async def start(
     )
 
 
+def accept_registrations(client: LanguageClient) -> None:
+    """Answer the server's `client/registerCapability` requests, keeping nothing."""
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        del params
+
+
 def open_file(client: LanguageClient, path: Path, text: str | None = None) -> str:
     """Send didOpen for a file (its disk content unless `text` is given)."""
     uri = path.as_uri()

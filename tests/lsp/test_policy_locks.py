@@ -13,6 +13,7 @@ from llmops_ls.config.policy import DEFAULT_POLICY_PATH
 from lsp.helpers import (
     SERVER_COMMAND,
     SERVER_ENV,
+    accept_registrations,
     codes,
     open_file,
     start,
@@ -37,11 +38,7 @@ POLICY.write_text(
 )
 async def locked_client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     """A server under a policy that locks `lint.ignore`."""
-
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        del params
-
+    accept_registrations(lsp_client)
     yield
     await lsp_client.shutdown_session()
 

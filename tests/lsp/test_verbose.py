@@ -10,7 +10,13 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp.helpers import SERVER_COMMAND, SERVER_ENV, open_file, start
+from lsp.helpers import (
+    SERVER_COMMAND,
+    SERVER_ENV,
+    accept_registrations,
+    open_file,
+    start,
+)
 
 VERBOSE_COMMAND = [sys.executable, "-m", "llmops_ls", "-v", "serve"]
 # Logged at debug level when the start-up scan is over.
@@ -22,11 +28,7 @@ DEBUG_LINE = "objects kept out of collections"
 )
 async def verbose_client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     """A server started with `-v`."""
-
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        del params
-
+    accept_registrations(lsp_client)
     yield
     await lsp_client.shutdown_session()
 
@@ -36,11 +38,7 @@ async def verbose_client(lsp_client: LanguageClient):  # type: ignore[no-untyped
 )
 async def quiet_client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     """A server started without it."""
-
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        del params
-
+    accept_registrations(lsp_client)
     yield
     await lsp_client.shutdown_session()
 

@@ -78,11 +78,12 @@ def error_from_object(
         )
     if status == 408:
         # What LiteLLM's proxy answers when the provider behind it timed out.
-        timeout = GatewayTimeoutError(
-            f"{where}the gateway timed out (408): {message}", phase="total", model=model
+        return GatewayTimeoutError(
+            f"{where}the gateway timed out (408): {message}",
+            phase="total",
+            model=model,
+            status=status,
         )
-        timeout.status = status
-        return timeout
     if status == 404:
         return ModelNotFoundError(
             f"{where}the gateway does not serve this model (404): {message}",

@@ -352,12 +352,13 @@ def _shares(paths: list[Path], jobs: int, first_load: int) -> list[list[Path]]:
     largest first, goes to the share with the fewest bytes so far; a share keeps the
     order of `paths`.
     """
+    sizes = {path: max(_size(path), 1) for path in paths}
     loads = [first_load] + [0] * (jobs - 1)
     owner: dict[Path, int] = {}
-    for path in sorted(paths, key=_size, reverse=True):
+    for path in sorted(paths, key=sizes.__getitem__, reverse=True):
         share = loads.index(min(loads))
         owner[path] = share
-        loads[share] += max(_size(path), 1)
+        loads[share] += sizes[path]
     return [[path for path in paths if owner[path] == share] for share in range(jobs)]
 
 

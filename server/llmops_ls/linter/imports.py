@@ -263,6 +263,7 @@ def _scan(doc: RulesDocument) -> Iterator[Import]:
     claude = doc.tool is not Tool.GEMINI
     source = doc.source
     spans_by_line: dict[int, list[tuple[int, int]]] = {}
+    body_line = source.position(doc.body_start).line
     for match in _TOKEN.finditer(text):
         at = match.start()
         opener = _opener_before(text, at)
@@ -274,7 +275,7 @@ def _scan(doc: RulesDocument) -> Iterator[Import]:
         column = at - source.line_start(line)
         if any(s <= column < e for s, e in spans_by_line[line]):
             continue
-        if in_other_code(source, line, column, source.position(doc.body_start).line):
+        if in_other_code(source, line, column, body_line):
             continue
         raw = _cut_at_closer(match.group(1), opener)
         imp = _make_import(raw, at, claude)

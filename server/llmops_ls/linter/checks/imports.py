@@ -92,9 +92,7 @@ def _missing_further(doc: RulesDocument, ctx: CheckContext) -> Iterator[Finding]
             target = resolve(imp, reader, workspace)
             if not is_inside(target, workspace) or file_exists(target, workspace):
                 continue
-            if _names_a_package(imp, reader, workspace):
-                continue
-            if not imp.confident and not _first_folder_exists(imp, reader, workspace):
+            if not _reportable(imp, reader, workspace):
                 continue
             shown = imp.path.rstrip(".,;:!?)]}'\">") or imp.path
             yield ctx.finding(
@@ -130,7 +128,11 @@ def _check_one(doc: RulesDocument, ctx: CheckContext, imp: Import) -> Iterator[F
         return
 
     if not is_inside(target, workspace):
-        if imp.path.startswith("/") and _names_a_package(imp, doc, workspace):
+        if (
+            imp.path.startswith("/")
+            and _reads_as_specifier(imp.path)
+            and not _first_folder_exists(imp, doc, workspace)
+        ):
             return  # `@/components/ui`: the `@/` path alias of TypeScript projects
         yield from _outside(doc, ctx, imp)
         return
@@ -168,10 +170,8 @@ def _missing(
                 " put a space after the path",
             )
             return
-    if _names_a_package(imp, doc, workspace):
+    if not _reportable(imp, doc, workspace):
         return
-    if not imp.confident and not _first_folder_exists(imp, doc, workspace):
-        return  # `@alice`, `@scope/pkg`: a mention or a package as often as a file
     end = imp.end - len(imp.trailing) if imp.raw.endswith(imp.trailing) else imp.end
     shown = imp.path.rstrip(".,;:!?)]}'\">") or imp.path
     if ctx.workspace.is_dir(target):
@@ -187,22 +187,29 @@ def _missing(
     yield ctx.finding("import-missing", doc, imp.start, end, message)
 
 
-def _names_a_package(imp: Import, doc: RulesDocument, workspace: Workspace) -> bool:
-    """Whether a missing import reads as a module specifier rather than a file.
+def _reportable(imp: Import, doc: RulesDocument, workspace: Workspace) -> bool:
+    """Whether a missing import is a file reference gone wrong, worth reporting.
 
-    `@types/node/index.d.ts`, `@mui/material/styles` and `@/components/ui` (the
-    usual path alias) name code the way imports in source do: their first folder does
-    not exist, and they do not end in a document's extension. A path written as one
-    (`./`, `~/`), or whose first folder exists, is a file that is missing.
+    `@alice` and `@scope/pkg` are mentions or packages as often as files, so they count
+    only when their first folder exists. `@types/node/index.d.ts`, `@mui/material/
+    styles` and `@/components/ui` (the usual path alias) name code the way imports in
+    source do; with no such first folder, they are not files either.
     """
-    path = imp.path.rstrip(".,;:!?)]}'\">")
+    folder_exists = _first_folder_exists(imp, doc, workspace)
+    if _reads_as_specifier(imp.path) and not folder_exists:
+        return False
+    return imp.confident or folder_exists
+
+
+def _reads_as_specifier(path: str) -> bool:
+    """Whether a path could be a module specifier: not written as a relative path,
+    with a folder, and not ending in a document's extension."""
+    path = path.rstrip(".,;:!?)]}'\">")
     if path.startswith(("./", "../", "~/")):
         return False
     if not path.startswith("/") and "/" not in path:
-        return False  # `@alice`, `@README`: not a specifier either
-    if PurePosixPath(path).suffix.lower() in DOCUMENT_EXTENSIONS:
         return False
-    return not _first_folder_exists(imp, doc, workspace)
+    return PurePosixPath(path).suffix.lower() not in DOCUMENT_EXTENSIONS
 
 
 def _first_folder_exists(imp: Import, doc: RulesDocument, workspace: Workspace) -> bool:
